@@ -47,15 +47,16 @@ class Strobe128:
         return other
 
     def meta_ad(self, data: bytes, more: bool) -> None:
-        self._begin_op(FLAG_M | FLAG_A, more)
-        self._absorb(data)
+        self._absorb(self._begin_op(FLAG_M | FLAG_A, more) + data)
 
     def ad(self, data: bytes, more: bool) -> None:
-        self._begin_op(FLAG_A, more)
-        self._absorb(data)
+        self._absorb(self._begin_op(FLAG_A, more) + data)
 
     def prf(self, length: int, more: bool) -> bytes:
-        self._begin_op(FLAG_I | FLAG_A | FLAG_C, more)
+        self._absorb(self._begin_op(FLAG_I | FLAG_A | FLAG_C, more))
+        # Cipher operations start on a fresh block.
+        if not more and self._pos != 0:
+            self._run_f()
         return self._squeeze(length)
 
     def _run_f(self) -> None:
@@ -95,18 +96,20 @@ class Strobe128:
                 self._run_f()
         return bytes(out)
 
-    def _begin_op(self, flags: int, more: bool) -> None:
+    def _begin_op(self, flags: int, more: bool) -> bytes:
+        """Start an operation; return the bytes it absorbs first, (pos_begin, flags).
+
+        The caller absorbs them together with its data in one call, which gives the same
+        state as absorbing them apart (absorbing is byte by byte) with fewer calls.
+        """
         if more:
             # Continuing an operation: it must be the same kind of operation.
             if flags != self._cur_flags:
                 raise InvalidParameterError("STROBE: continued operation changes flags")
-            return
-        if flags & FLAG_T:
-            raise InvalidParameterError("STROBE: transport operations are not supported")
+            return b""
+        if flags & (FLAG_T | FLAG_K):
+            raise InvalidParameterError("STROBE: transport and key operations are not supported")
         old_begin = self._pos_begin
         self._pos_begin = self._pos + 1
         self._cur_flags = flags
-        self._absorb(bytes((old_begin, flags)))
-        # Cipher and key operations start on a fresh block.
-        if flags & (FLAG_C | FLAG_K) and self._pos != 0:
-            self._run_f()
+        return bytes((old_begin, flags))

@@ -27,7 +27,7 @@ class Transcript:
 
     def __init__(self, label: bytes) -> None:
         _check_bytes(label, "label")
-        self._strobe = Strobe128(b"Merlin v1.0")
+        self._strobe = _MERLIN_INIT.copy()
         self.append_message(b"dom-sep", label)
 
     def copy(self) -> Transcript:
@@ -41,8 +41,8 @@ class Transcript:
         _check_bytes(message, "message")
         if len(message) > _MAX_U32:
             raise InvalidParameterError("message longer than 2^32 - 1 bytes")
-        self._strobe.meta_ad(label, more=False)
-        self._strobe.meta_ad(len(message).to_bytes(4, "little"), more=True)
+        # meta-AD(label) then meta-AD(LE32(len), more) absorb exactly their concatenation.
+        self._strobe.meta_ad(label + len(message).to_bytes(4, "little"), more=False)
         self._strobe.ad(message, more=False)
 
     def append_u64(self, label: bytes, x: int) -> None:
@@ -54,13 +54,17 @@ class Transcript:
         _check_bytes(label, "label")
         if not isinstance(length, int) or not 0 <= length <= _MAX_U32:
             raise InvalidParameterError("challenge length must be in [0, 2^32)")
-        self._strobe.meta_ad(label, more=False)
-        self._strobe.meta_ad(length.to_bytes(4, "little"), more=True)
+        self._strobe.meta_ad(label + length.to_bytes(4, "little"), more=False)
         return self._strobe.prf(length, more=False)
 
     def challenge_scalar(self, label: bytes) -> int:
         """A scalar from 64 challenge bytes reduced mod l (``from_bytes_mod_order_wide``)."""
         return int.from_bytes(self.challenge_bytes(label, 64), "little") % group.L
+
+
+#: The state after STROBE's initialisation with Merlin's protocol label, the same for every
+#: transcript: copying it saves one permutation per transcript.
+_MERLIN_INIT = Strobe128(b"Merlin v1.0")
 
 
 def _check_bytes(data: bytes, what: str) -> None:

@@ -1,0 +1,400 @@
+"""Aggregated Bulletproofs range proofs, byte- and transcript-compatible with
+dalek-cryptography/bulletproofs (``RangeProof``, format of version 1.0 through 5.0).
+
+Relation (Bunz et al., "Bulletproofs", IEEE S&P 2018, sections 4.1 and 4.3): for public
+commitments V_0..V_{m-1} and bit size n, the prover knows v_j, gamma_j with
+
+    V_j = v_j B + gamma_j B~    and    v_j in [0, 2^n).
+
+With N = n m, a_L the bits of all v_j, a_R = a_L - 1^N, y^N = (1, y, .., y^(N-1)) and
+z_j = z^(2+j) 2^n placed in block j, the prover sends
+
+    A   = alpha B~ + <a_L, G> + <a_R, H>           S   = rho B~ + <s_L, G> + <s_R, H>
+    l(X) = a_L - z 1^N + s_L X                    r(X) = y^N o (a_R + z 1^N + s_R X) + z_j
+    t(X) = <l(X), r(X)> = t_0 + t_1 X + t_2 X^2   T_i = t_i B + tau_i B~
+    t_x = t(x),  t_x_blinding = tau_2 x^2 + tau_1 x + sum_j z^(2+j) gamma_j,  e_blinding = alpha + rho x
+
+and an inner-product argument (``inner_product``) for l(x), r(x) with H' = y^-N o H and
+Q = w B. The verifier checks, as one multi-scalar multiplication randomized by c,
+
+    t_x B + t_x_blinding B~  ==  sum_j z^(2+j) V_j + delta(y, z) B + x T_1 + x^2 T_2
+    A + x S - e_blinding B~ - z<1, G> + <z y^N + z_j, H'> + t_x Q + sum_j (u_j^2 L_j + u_j^-2 R_j)
+                              ==  a <s, G> + b <s^-1, H'> + a b Q
+
+with delta(y, z) = (z - z^2) <1, y^N> - sum_j z^(3+j) <1, 2^n>.
+
+Transcript (dalek): dom-sep "rangeproof v1", u64 n, u64 m, each V; A, S (refused if the
+identity) -> y, z; T_1, T_2 (same) -> x; t_x, t_x_blinding, e_blinding -> w; then the
+inner-product argument.
+
+Byte layout: A || S || T_1 || T_2 || t_x || t_x_blinding || e_blinding || L_0 || R_0 || ..
+|| L_{k-1} || R_{k-1} || a || b, 32 bytes each, k = lg(n m); 32 (9 + 2k) bytes in all.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import generators, group, inner_product
+from .errors import InvalidParameterError, MalformedInputError, VerificationError
+from .group import IDENTITY, L, Rng
+from .inner_product import InnerProductProof, append_nonidentity
+from .pedersen import PedersenGens
+from .transcript import Transcript
+
+SUPPORTED_BITS = (8, 16, 32, 64)
+MAX_AGGREGATION = generators.MAX_PARTIES
+JSON_FORMAT = "dalek-rangeproof"
+JSON_VERSION = 1
+
+_PC = PedersenGens.default()
+
+
+@dataclass(frozen=True)
+class RangeProof:
+    """A dalek-compatible aggregated range proof (points as 32-byte encodings)."""
+
+    A: bytes
+    S: bytes
+    T_1: bytes
+    T_2: bytes
+    t_x: int
+    t_x_blinding: int
+    e_blinding: int
+    ipp: InnerProductProof
+
+    # --- serialization -----------------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        return b"".join(
+            (
+                self.A,
+                self.S,
+                self.T_1,
+                self.T_2,
+                group.scalar_to_bytes(self.t_x),
+                group.scalar_to_bytes(self.t_x_blinding),
+                group.scalar_to_bytes(self.e_blinding),
+                self.ipp.to_bytes(),
+            )
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> RangeProof:
+        """Strict parse: length, canonical scalars and canonical point encodings."""
+        if not isinstance(data, bytes | bytearray):
+            raise MalformedInputError("range proof: expected bytes")
+        data = bytes(data)
+        if len(data) % 32 != 0:
+            raise MalformedInputError("range proof: length is not a multiple of 32")
+        if len(data) < 9 * 32:
+            raise MalformedInputError("range proof: too short")
+        A, S, T_1, T_2 = (
+            group.decode_point(data[32 * i : 32 * i + 32], name)
+            for i, name in enumerate(("A", "S", "T_1", "T_2"))
+        )
+        t_x = group.decode_scalar(data[128:160], "t_x")
+        t_x_blinding = group.decode_scalar(data[160:192], "t_x_blinding")
+        e_blinding = group.decode_scalar(data[192:224], "e_blinding")
+        return cls(A, S, T_1, T_2, t_x, t_x_blinding, e_blinding, InnerProductProof.from_bytes(data[224:]))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": JSON_FORMAT, "version": JSON_VERSION, "proof": self.to_bytes().hex()}
+
+    @classmethod
+    def from_json(cls, obj: Any) -> RangeProof:
+        from .errors import UnsupportedVersionError
+
+        if not isinstance(obj, dict) or set(obj) != {"format", "version", "proof"}:
+            raise MalformedInputError("range proof JSON: expected keys format, version, proof")
+        if obj["format"] != JSON_FORMAT:
+            raise MalformedInputError(f"range proof JSON: format is not {JSON_FORMAT!r}")
+        if obj["version"] != JSON_VERSION or isinstance(obj["version"], bool):
+            raise UnsupportedVersionError("range proof JSON: unsupported version")
+        proof = obj["proof"]
+        if not isinstance(proof, str) or proof != proof.lower():
+            raise MalformedInputError("range proof JSON: proof must be lowercase hex")
+        try:
+            raw = bytes.fromhex(proof)
+        except ValueError as exc:
+            raise MalformedInputError("range proof JSON: proof is not hex") from exc
+        return cls.from_bytes(raw)
+
+    # --- proving -----------------------------------------------------------------------
+
+    @classmethod
+    def prove(
+        cls,
+        values: Sequence[int],
+        blindings: Sequence[int],
+        bits: int,
+        transcript: Transcript,
+        rng: Rng | None = None,
+    ) -> tuple[RangeProof, list[bytes]]:
+        """Prove that every value is in [0, 2^bits); return the proof and the V_j."""
+        m = _check_shape(bits, len(values))
+        if len(blindings) != m:
+            raise InvalidParameterError("need exactly one blinding per value")
+        for j, v in enumerate(values):
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise InvalidParameterError(f"value {j} is not an int")
+            if not 0 <= v < 1 << bits:
+                raise InvalidParameterError(f"value {j} is outside [0, 2^{bits})")
+        for j, g in enumerate(blindings):
+            if not isinstance(g, int) or isinstance(g, bool) or not 0 <= g < L:
+                raise InvalidParameterError(f"blinding {j} is not an int in [0, l)")
+        if not isinstance(transcript, Transcript):
+            raise InvalidParameterError("transcript must be a solvency.transcript.Transcript")
+        return _prove(list(values), list(blindings), bits, transcript, rng or secrets.token_bytes)
+
+    # --- verification ------------------------------------------------------------------
+
+    def verify(
+        self,
+        commitments: Sequence[bytes],
+        bits: int,
+        transcript: Transcript,
+        rng: Rng | None = None,
+    ) -> None:
+        """Check the proof against the V_j; raise VerificationError if it does not hold."""
+        verify_batch([(self, commitments, bits, transcript)], rng=rng)
+
+
+def _check_shape(bits: int, m: int) -> int:
+    if bits not in SUPPORTED_BITS:
+        raise InvalidParameterError(f"bits must be one of {SUPPORTED_BITS}, got {bits}")
+    if not 1 <= m <= MAX_AGGREGATION or m & (m - 1):
+        raise InvalidParameterError(
+            f"the number of values must be a power of two in [1, {MAX_AGGREGATION}], got {m}"
+        )
+    return m
+
+
+def _powers(x: int, count: int) -> list[int]:
+    out = [1] * count
+    for i in range(1, count):
+        out[i] = out[i - 1] * x % L
+    return out
+
+
+def _domain_separator(transcript: Transcript, n: int, m: int) -> None:
+    transcript.append_message(b"dom-sep", b"rangeproof v1")
+    transcript.append_u64(b"n", n)
+    transcript.append_u64(b"m", m)
+
+
+def _prove(
+    v: list[int], gamma: list[int], n: int, transcript: Transcript, rng: Rng
+) -> tuple[RangeProof, list[bytes]]:
+    m = len(v)
+    N = n * m
+    G = generators.G_vec(n, m)
+    H = generators.H_vec(n, m)
+    B_blinding = _PC.B_blinding
+    randomness = rng(64 * (2 * N + 4))
+    if len(randomness) != 64 * (2 * N + 4):
+        raise InvalidParameterError("rng returned the wrong number of bytes")
+    r = [int.from_bytes(randomness[64 * i : 64 * i + 64], "little") % L for i in range(2 * N + 4)]
+    alpha, rho, tau_1, tau_2 = r[0], r[1], r[2], r[3]
+    s_L, s_R = r[4 : 4 + N], r[4 + N : 4 + 2 * N]
+
+    V = [_PC._commit(v_j, g_j) for v_j, g_j in zip(v, gamma, strict=True)]
+    _domain_separator(transcript, n, m)
+    for V_j in V:
+        transcript.append_message(b"V", V_j)
+
+    a_L = [(v[i // n] >> (i % n)) & 1 for i in range(N)]
+    # A = alpha B~ + <a_L, G> + <a_R, H>; a_L is 0/1 and a_R = a_L - 1 is 0/-1, so the
+    # vector part is additions only.
+    A = group._add(
+        group._mul(alpha, B_blinding),
+        group._msm([1 if bit else 0 for bit in a_L] + [0 if bit else L - 1 for bit in a_L], G + H),
+    )
+    S = group._add(group._mul(rho, B_blinding), group._msm(s_L + s_R, G + H))
+    append_nonidentity(transcript, b"A", A)
+    append_nonidentity(transcript, b"S", S)
+    y = transcript.challenge_scalar(b"y")
+    z = transcript.challenge_scalar(b"z")
+
+    y_pow = _powers(y, N)
+    zz = z * z % L
+    two_pow = _powers(2, n)
+    z_block = [zz * z_j % L for z_j in _powers(z, m)]  # z^(2+j)
+    # l(X) = l_0 + l_1 X,  r(X) = r_0 + r_1 X
+    l_0 = [(bit - z) % L for bit in a_L]
+    l_1 = s_L
+    r_0 = [
+        (y_pow[i] * (a_L[i] - 1 + z) + z_block[i // n] * two_pow[i % n]) % L for i in range(N)
+    ]
+    r_1 = [y_pow[i] * s_R[i] % L for i in range(N)]
+    t_1 = (_inner(l_0, r_1) + _inner(l_1, r_0)) % L
+    t_2 = _inner(l_1, r_1)
+    T_1 = group._add(group._mul_base(t_1), group._mul(tau_1, B_blinding))
+    T_2 = group._add(group._mul_base(t_2), group._mul(tau_2, B_blinding))
+    append_nonidentity(transcript, b"T_1", T_1)
+    append_nonidentity(transcript, b"T_2", T_2)
+    x = transcript.challenge_scalar(b"x")
+
+    l_x = [(a + b * x) % L for a, b in zip(l_0, l_1, strict=True)]
+    r_x = [(a + b * x) % L for a, b in zip(r_0, r_1, strict=True)]
+    t_x = _inner(l_x, r_x)
+    t_x_blinding = (tau_2 * x * x + tau_1 * x + _inner(z_block, gamma)) % L
+    e_blinding = (alpha + rho * x) % L
+    transcript.append_message(b"t_x", group.scalar_to_bytes(t_x))
+    transcript.append_message(b"t_x_blinding", group.scalar_to_bytes(t_x_blinding))
+    transcript.append_message(b"e_blinding", group.scalar_to_bytes(e_blinding))
+    w = transcript.challenge_scalar(b"w")
+
+    inner_product.domain_separator(transcript, N)
+    y_inv = group.invert(y)
+    ipp = inner_product.prove(
+        transcript, w, [1] * N, _powers(y_inv, N), y_pow, G, H, l_x, r_x
+    )
+    proof = RangeProof(A, S, T_1, T_2, t_x, t_x_blinding, e_blinding, ipp)
+    return proof, V
+
+
+def _inner(a: Sequence[int], b: Sequence[int]) -> int:
+    return sum(x * y for x, y in zip(a, b, strict=True)) % L
+
+
+# --- verification -----------------------------------------------------------------------
+
+
+VerifyItem = tuple[RangeProof, Sequence[bytes], int, Transcript]
+
+
+def verify_batch(items: Sequence[VerifyItem], rng: Rng | None = None) -> None:
+    """Check many proofs (any bits, any m) in one randomized multi-scalar multiplication.
+
+    Each proof's check is an equation sum(k_i P_i) == 0; we add them up with independent
+    random weights c_p, so the sum of invalid checks vanishes with probability about
+    1/l. Generator terms (B, B~, G, H) are shared: their scalars are summed, so each costs
+    one multiplication for the whole batch, and each proof adds only 2 lg(nm) + 4 + m terms.
+    """
+    if not items:
+        return
+    rng = rng or secrets.token_bytes
+    shared_G: dict[tuple[int, int], int] = {}
+    shared_H: dict[tuple[int, int], int] = {}
+    B_scalar = 0
+    B_blinding_scalar = 0
+    scalars: list[int] = []
+    points: list[bytes] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, tuple | list) or len(item) != 4:
+            raise InvalidParameterError("batch items are (proof, commitments, bits, transcript)")
+        proof, commitments, bits, transcript = item
+        # The first proof needs no weight; the others get an independent random one.
+        weight = 1 if index == 0 else _nonzero_scalar(rng)
+        b_s, bb_s = _proof_terms(
+            proof, commitments, bits, transcript, weight, rng, shared_G, shared_H, scalars, points
+        )
+        B_scalar += b_s
+        B_blinding_scalar += bb_s
+    for (party, i), k in shared_G.items():
+        scalars.append(k)
+        points.append(generators.party_G(party)[i])
+    for (party, i), k in shared_H.items():
+        scalars.append(k)
+        points.append(generators.party_H(party)[i])
+    scalars.append(B_blinding_scalar)
+    points.append(_PC.B_blinding)
+    try:
+        total = group._add(group._msm(scalars, points), group._mul_base(B_scalar))
+    except MalformedInputError as exc:
+        raise VerificationError("a proof or commitment is not a valid point") from exc
+    # sum_p c_p (mega-check of proof p) == identity
+    if total != IDENTITY:
+        raise VerificationError("range proof does not verify")
+
+
+def _nonzero_scalar(rng: Rng) -> int:
+    while True:
+        c = group.random_scalar(rng)
+        if c:
+            return c
+
+
+def _proof_terms(
+    proof: RangeProof,
+    commitments: Sequence[bytes],
+    n: int,
+    transcript: Transcript,
+    weight: int,
+    rng: Rng,
+    shared_G: dict[tuple[int, int], int],
+    shared_H: dict[tuple[int, int], int],
+    scalars: list[int],
+    points: list[bytes],
+) -> tuple[int, int]:
+    """Replay one proof's transcript and add its weighted terms; return (B, B~) scalars."""
+    if not isinstance(proof, RangeProof):
+        raise InvalidParameterError("expected a RangeProof")
+    if not isinstance(transcript, Transcript):
+        raise InvalidParameterError("transcript must be a solvency.transcript.Transcript")
+    m = _check_shape(n, len(commitments))
+    for j, V_j in enumerate(commitments):
+        if not isinstance(V_j, bytes | bytearray) or len(V_j) != 32:
+            raise MalformedInputError(f"commitment {j}: expected 32 bytes")
+    N = n * m
+    if len(proof.ipp.L_vec) != N.bit_length() - 1:
+        raise VerificationError("proof size does not match the number of bits and commitments")
+
+    _domain_separator(transcript, n, m)
+    for V_j in commitments:
+        transcript.append_message(b"V", bytes(V_j))
+    append_nonidentity(transcript, b"A", proof.A)
+    append_nonidentity(transcript, b"S", proof.S)
+    y = transcript.challenge_scalar(b"y")
+    z = transcript.challenge_scalar(b"z")
+    append_nonidentity(transcript, b"T_1", proof.T_1)
+    append_nonidentity(transcript, b"T_2", proof.T_2)
+    x = transcript.challenge_scalar(b"x")
+    transcript.append_message(b"t_x", group.scalar_to_bytes(proof.t_x))
+    transcript.append_message(b"t_x_blinding", group.scalar_to_bytes(proof.t_x_blinding))
+    transcript.append_message(b"e_blinding", group.scalar_to_bytes(proof.e_blinding))
+    w = transcript.challenge_scalar(b"w")
+    inner_product.domain_separator(transcript, N)
+    u_sq, u_inv_sq, s = inner_product.verification_scalars(proof.ipp, N, transcript)
+
+    # c separates the t-check from the inner-product check (dalek draws it at random too).
+    c = _nonzero_scalar(rng)
+    a, b = proof.ipp.a, proof.ipp.b
+    zz = z * z % L
+    z_pow = _powers(z, m)
+    two_pow = _powers(2, n)
+    y_inv = group.invert(y)
+    # delta(y, z) = (z - z^2) <1, y^N> - sum_j z^(3+j) <1, 2^n>
+    sum_y = sum(_powers(y, N)) % L
+    sum_2 = (1 << n) - 1
+    delta = ((z - zz) * sum_y - zz * z * sum_2 * sum(z_pow)) % L
+
+    cw = c * weight % L
+    # A + x S + c x T_1 + c x^2 T_2 + sum(u^2 L + u^-2 R) + c z^(2+j) V_j
+    scalars += [weight, x * weight, cw * x, cw * x * x]
+    points += [proof.A, proof.S, proof.T_1, proof.T_2]
+    scalars += [k * weight for k in u_sq]
+    points += proof.ipp.L_vec
+    scalars += [k * weight for k in u_inv_sq]
+    points += proof.ipp.R_vec
+    scalars += [cw * zz * z_j for z_j in z_pow]
+    points += [bytes(V_j) for V_j in commitments]
+    # G_i: -z - a s_i;  H_i: z + y^-i (z^(2+j) 2^(i mod n) - b s_i^-1), s_i^-1 = s_{N-1-i}
+    minus_z = -z
+    for i in range(N):
+        key = (i // n, i % n)
+        shared_G[key] = (shared_G.get(key, 0) + weight * (minus_z - a * s[i])) % L
+    y_inv_i = 1
+    for i in range(N):
+        h = z + y_inv_i * (zz * z_pow[i // n] * two_pow[i % n] - b * s[N - 1 - i])
+        key = (i // n, i % n)
+        shared_H[key] = (shared_H.get(key, 0) + weight * h) % L
+        y_inv_i = y_inv_i * y_inv % L
+    # B: w (t_x - a b) + c (delta - t_x);  B~: -e_blinding - c t_x_blinding
+    B_scalar = weight * (w * (proof.t_x - a * b) + c * (delta - proof.t_x)) % L
+    B_blinding_scalar = weight * (-proof.e_blinding - c * proof.t_x_blinding) % L
+    return B_scalar, B_blinding_scalar

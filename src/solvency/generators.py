@@ -1,0 +1,66 @@
+"""Bulletproofs generators, as dalek's ``BulletproofGens``.
+
+Party j owns two chains of nothing-up-my-sleeve points,
+
+    G^(j)_i = from_uniform(SHAKE256("GeneratorsChain" || "G" || LE32(j))[64 i : 64 i + 64])
+    H^(j)_i = from_uniform(SHAKE256("GeneratorsChain" || "H" || LE32(j))[64 i : 64 i + 64])
+
+and an aggregated proof over m parties of n bits uses G(n, m) = G^(0)_{0..n} || ... ||
+G^(m-1)_{0..n} (likewise H). Nobody knows a discrete-log relation between them, which is
+what makes the vector commitments binding (Bulletproofs, section 3).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+
+from . import group
+from .errors import InvalidParameterError
+
+#: Largest bit size and party count supported (dalek's ``BulletproofGens::new(64, 64)``).
+MAX_BITS = 64
+MAX_PARTIES = 64
+
+
+@lru_cache(maxsize=2 * MAX_PARTIES)
+def _chain(label: bytes, party: int) -> tuple[bytes, ...]:
+    xof = hashlib.shake_256(b"GeneratorsChain" + label + party.to_bytes(4, "little"))
+    stream = xof.digest(64 * MAX_BITS)
+    return tuple(group._from_uniform(stream[64 * i : 64 * i + 64]) for i in range(MAX_BITS))
+
+
+def party_G(party: int) -> tuple[bytes, ...]:
+    """G^(party)_0 .. G^(party)_63."""
+    _check_party(party)
+    return _chain(b"G", party)
+
+
+def party_H(party: int) -> tuple[bytes, ...]:
+    """H^(party)_0 .. H^(party)_63."""
+    _check_party(party)
+    return _chain(b"H", party)
+
+
+def G_vec(n: int, m: int) -> list[bytes]:
+    """G(n, m): the first n points of each of the first m parties' G chains."""
+    _check_shape(n, m)
+    return [P for j in range(m) for P in _chain(b"G", j)[:n]]
+
+
+def H_vec(n: int, m: int) -> list[bytes]:
+    """H(n, m): the first n points of each of the first m parties' H chains."""
+    _check_shape(n, m)
+    return [P for j in range(m) for P in _chain(b"H", j)[:n]]
+
+
+def _check_party(party: int) -> None:
+    if not 0 <= party < MAX_PARTIES:
+        raise InvalidParameterError(f"party index must be in [0, {MAX_PARTIES})")
+
+
+def _check_shape(n: int, m: int) -> None:
+    if not 1 <= n <= MAX_BITS or not 1 <= m <= MAX_PARTIES:
+        raise InvalidParameterError(
+            f"generators exist for n <= {MAX_BITS} and m <= {MAX_PARTIES}, got n={n}, m={m}"
+        )
