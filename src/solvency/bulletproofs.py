@@ -12,7 +12,8 @@ z_j = z^(2+j) 2^n placed in block j, the prover sends
     A   = alpha B~ + <a_L, G> + <a_R, H>           S   = rho B~ + <s_L, G> + <s_R, H>
     l(X) = a_L - z 1^N + s_L X                    r(X) = y^N o (a_R + z 1^N + s_R X) + z_j
     t(X) = <l(X), r(X)> = t_0 + t_1 X + t_2 X^2   T_i = t_i B + tau_i B~
-    t_x = t(x),  t_x_blinding = tau_2 x^2 + tau_1 x + sum_j z^(2+j) gamma_j,  e_blinding = alpha + rho x
+    t_x = t(x),   t_x_blinding = tau_2 x^2 + tau_1 x + sum_j z^(2+j) gamma_j,
+    e_blinding = alpha + rho x
 
 and an inner-product argument (``inner_product``) for l(x), r(x) with H' = y^-N o H and
 Q = w B. The verifier checks, as one multi-scalar multiplication randomized by c,
@@ -99,7 +100,9 @@ class RangeProof:
         t_x = group.decode_scalar(data[128:160], "t_x")
         t_x_blinding = group.decode_scalar(data[160:192], "t_x_blinding")
         e_blinding = group.decode_scalar(data[192:224], "e_blinding")
-        return cls(A, S, T_1, T_2, t_x, t_x_blinding, e_blinding, InnerProductProof.from_bytes(data[224:]))
+        return cls(
+            A, S, T_1, T_2, t_x, t_x_blinding, e_blinding, InnerProductProof.from_bytes(data[224:])
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {"format": JSON_FORMAT, "version": JSON_VERSION, "proof": self.to_bytes().hex()}
@@ -226,9 +229,7 @@ def _prove(
     # l(X) = l_0 + l_1 X,  r(X) = r_0 + r_1 X
     l_0 = [(bit - z) % L for bit in a_L]
     l_1 = s_L
-    r_0 = [
-        (y_pow[i] * (a_L[i] - 1 + z) + z_block[i // n] * two_pow[i % n]) % L for i in range(N)
-    ]
+    r_0 = [(y_pow[i] * (a_L[i] - 1 + z) + z_block[i // n] * two_pow[i % n]) % L for i in range(N)]
     r_1 = [y_pow[i] * s_R[i] % L for i in range(N)]
     t_1 = (_inner(l_0, r_1) + _inner(l_1, r_0)) % L
     t_2 = _inner(l_1, r_1)
@@ -250,9 +251,7 @@ def _prove(
 
     inner_product.domain_separator(transcript, N)
     y_inv = group.invert(y)
-    ipp = inner_product.prove(
-        transcript, w, [1] * N, _powers(y_inv, N), y_pow, G, H, l_x, r_x
-    )
+    ipp = inner_product.prove(transcript, w, [1] * N, _powers(y_inv, N), y_pow, G, H, l_x, r_x)
     proof = RangeProof(A, S, T_1, T_2, t_x, t_x_blinding, e_blinding, ipp)
     return proof, V
 

@@ -39,7 +39,11 @@ Rng = Callable[[int], bytes]
 def _load_sodium() -> Any:
     try:
         import pysodium
-    except (ImportError, OSError, ValueError) as exc:  # pysodium raises ValueError without libsodium
+    except (
+        ImportError,
+        OSError,
+        ValueError,
+    ) as exc:  # pysodium raises ValueError without libsodium
         raise LibsodiumMissingError(
             "libsodium >= 1.0.18 is required (Debian/Ubuntu: apt-get install libsodium23)"
         ) from exc

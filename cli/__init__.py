@@ -1,0 +1,1 @@
+"""The ``solvency`` command line (click). Entry point: ``solvency.cli.main:main``."""

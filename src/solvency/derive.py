@@ -1,0 +1,173 @@
+"""Per-epoch secrets: user secrets, blindings, leaf ids, position and padding keys.
+
+Relation (docs/PROTOCOL.md section 3), every derivation ``HKDF-SHA256(ikm, salt, info, len)``:
+
+    epoch_secret = HKDF(master_secret, salt=b"solvency/v1/epoch",    info=epoch_id_utf8, 32)
+    user_secret  = HKDF(epoch_secret,  salt=b"solvency/v1/user",     info=user_id_utf8,  32)
+    r_k          = int_le(HKDF(user_secret, salt=b"solvency/v1/blinding", info=LE32(k), 64)) mod l
+    leaf_id      = SHA256(b"solvency/v1/leaf-id" || LE32(len(user_id_utf8)) || user_id_utf8 || user_secret)
+    position_key = HKDF(epoch_secret, salt=b"solvency/v1/position", info=b"", 32)
+    padding_key  = HKDF(epoch_secret, salt=b"solvency/v1/padding",  info=b"", 32)
+
+and for padding nodes (section 4):
+
+    s   = HMAC-SHA256(padding_key, b"node" || LE8(level) || LE64(index))
+    r_k = int_le(HKDF(s, salt=b"solvency/v1/pad-blinding", info=LE32(k), 64)) mod l
+
+``leaf_id`` binds the user id (DAPOL+ section 4.2, ID uniqueness): two users can never be
+shown the same leaf. Fresh secrets per epoch make commitments of two epochs unlinkable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from .errors import InvalidParameterError, MalformedInputError
+from .group import L
+
+SECRET_BYTES = 32
+MAX_USER_ID_BYTES = 256
+MAX_HEIGHT = 64
+_EPOCH_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+_SALT_EPOCH = b"solvency/v1/epoch"
+_SALT_USER = b"solvency/v1/user"
+_SALT_BLINDING = b"solvency/v1/blinding"
+_SALT_POSITION = b"solvency/v1/position"
+_SALT_PADDING = b"solvency/v1/padding"
+_SALT_PAD_BLINDING = b"solvency/v1/pad-blinding"
+_TAG_LEAF_ID = b"solvency/v1/leaf-id"
+
+
+# --- input checks ---------------------------------------------------------------------------
+
+
+def check_epoch_id(epoch_id: str) -> str:
+    """Return ``epoch_id`` if it is 1..64 characters of ``[A-Za-z0-9._:-]`` (section 2)."""
+    if not isinstance(epoch_id, str) or _EPOCH_ID.fullmatch(epoch_id) is None:
+        raise InvalidParameterError("epoch id must be 1..64 characters of [A-Za-z0-9._:-]")
+    return epoch_id
+
+
+def check_user_id(user_id: str) -> bytes:
+    """Return the UTF-8 bytes of a non-empty user id of at most 256 bytes."""
+    if not isinstance(user_id, str) or not user_id:
+        raise InvalidParameterError("user id must be a non-empty string")
+    try:
+        raw = user_id.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidParameterError("user id is not encodable as UTF-8") from exc
+    if len(raw) > MAX_USER_ID_BYTES:
+        raise InvalidParameterError(f"user id is longer than {MAX_USER_ID_BYTES} UTF-8 bytes")
+    return raw
+
+
+def _check_secret(secret: bytes, what: str) -> bytes:
+    if not isinstance(secret, bytes | bytearray):
+        raise InvalidParameterError(f"{what} must be bytes")
+    if len(secret) != SECRET_BYTES:
+        raise InvalidParameterError(f"{what} must be {SECRET_BYTES} bytes, got {len(secret)}")
+    return bytes(secret)
+
+
+def _check_index(k: int, what: str, bound: int) -> int:
+    if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k < bound:
+        raise InvalidParameterError(f"{what} must be an int in [0, {bound})")
+    return k
+
+
+# --- internals: inputs already checked -------------------------------------------------------
+
+
+def _hkdf(ikm: bytes, salt: bytes, info: bytes, length: int) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(ikm)
+
+
+def _epoch_secret(master_secret: bytes, epoch_id: str) -> bytes:
+    return _hkdf(master_secret, _SALT_EPOCH, epoch_id.encode("ascii"), 32)
+
+
+def _user_secret(epoch_secret: bytes, user_id_utf8: bytes) -> bytes:
+    return _hkdf(epoch_secret, _SALT_USER, user_id_utf8, 32)
+
+
+def _blinding(user_secret: bytes, k: int) -> int:
+    return int.from_bytes(_hkdf(user_secret, _SALT_BLINDING, k.to_bytes(4, "little"), 64), "little") % L
+
+
+def _leaf_id(user_id_utf8: bytes, user_secret: bytes) -> bytes:
+    return hashlib.sha256(
+        _TAG_LEAF_ID + len(user_id_utf8).to_bytes(4, "little") + user_id_utf8 + user_secret
+    ).digest()
+
+
+def _pad_seed(padding_key: bytes, level: int, index: int) -> bytes:
+    return hmac.digest(
+        padding_key, b"node" + level.to_bytes(1, "little") + index.to_bytes(8, "little"), "sha256"
+    )
+
+
+def _pad_blinding(seed: bytes, k: int) -> int:
+    return (
+        int.from_bytes(_hkdf(seed, _SALT_PAD_BLINDING, k.to_bytes(4, "little"), 64), "little") % L
+    )
+
+
+# --- public API ----------------------------------------------------------------------------
+
+
+def epoch_secret(master_secret: bytes, epoch_id: str) -> bytes:
+    """The 32-byte secret of one epoch, from the exchange's 32-byte master secret."""
+    return _epoch_secret(_check_secret(master_secret, "master secret"), check_epoch_id(epoch_id))
+
+
+def user_secret(epoch_secret: bytes, user_id: str) -> bytes:
+    """The 32-byte secret of one user in one epoch (given to the user in their proof)."""
+    return _user_secret(_check_secret(epoch_secret, "epoch secret"), check_user_id(user_id))
+
+
+def blinding(user_secret: bytes, k: int) -> int:
+    """The blinding r_k of the user's commitment to asset k."""
+    return _blinding(_check_secret(user_secret, "user secret"), _check_index(k, "asset index", 2**32))
+
+
+def blindings(user_secret: bytes, a: int) -> tuple[int, ...]:
+    """(r_0, .., r_{a-1})."""
+    secret = _check_secret(user_secret, "user secret")
+    _check_index(a, "number of assets", 2**32)
+    return tuple(_blinding(secret, k) for k in range(a))
+
+
+def leaf_id(user_id: str, user_secret: bytes) -> bytes:
+    """The 32-byte leaf id binding the user id and the user secret."""
+    return _leaf_id(check_user_id(user_id), _check_secret(user_secret, "user secret"))
+
+
+def position_key(epoch_secret: bytes) -> bytes:
+    """The HMAC key that places users at leaf positions (section 4)."""
+    return _hkdf(_check_secret(epoch_secret, "epoch secret"), _SALT_POSITION, b"", 32)
+
+
+def padding_key(epoch_secret: bytes) -> bytes:
+    """The HMAC key from which every padding node's seed derives."""
+    return _hkdf(_check_secret(epoch_secret, "epoch secret"), _SALT_PADDING, b"", 32)
+
+
+def pad_seed(padding_key: bytes, level: int, index: int) -> bytes:
+    """The seed s of the padding node at (level, index)."""
+    key = _check_secret(padding_key, "padding key")
+    _check_index(level, "level", MAX_HEIGHT + 1)
+    _check_index(index, "index", 2**64)
+    return _pad_seed(key, level, index)
+
+
+def pad_blinding(seed: bytes, k: int) -> int:
+    """The blinding r_k of a padding node's commitment to zero for asset k."""
+    if not isinstance(seed, bytes | bytearray) or len(seed) != 32:
+        raise MalformedInputError("padding seed must be 32 bytes")
+    return _pad_blinding(bytes(seed), _check_index(k, "asset index", 2**32))
