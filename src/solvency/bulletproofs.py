@@ -210,11 +210,13 @@ def _prove(
         transcript.append_message(b"V", V_j)
 
     a_L = [(v[i // n] >> (i % n)) & 1 for i in range(N)]
-    # A = alpha B~ + <a_L, G> + <a_R, H>; a_L is 0/1 and a_R = a_L - 1 is 0/-1, so the
-    # vector part is additions only.
-    A = group._add(
-        group._mul(alpha, B_blinding),
-        group._msm([1 if bit else 0 for bit in a_L] + [0 if bit else L - 1 for bit in a_L], G + H),
+    # A = alpha B~ + <a_L, G> + <a_R, H> with a_L in {0, 1} and a_R = a_L - 1, which is
+    #   = alpha B~ - <1, H> + sum_{i : a_L[i] = 1} (G_i + H_i):
+    # one addition per set bit, with <1, H> and G_i + H_i precomputed (balances are small).
+    GH = generators.G_plus_H(n, m)
+    A = group._sub(
+        group._add(group._mul(alpha, B_blinding), group._sum(GH[i] for i in range(N) if a_L[i])),
+        generators.H_sum(n, m),
     )
     S = group._add(group._mul(rho, B_blinding), group._msm(s_L + s_R, G + H))
     append_nonidentity(transcript, b"A", A)

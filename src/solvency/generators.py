@@ -54,6 +54,18 @@ def H_vec(n: int, m: int) -> list[bytes]:
     return [P for j in range(m) for P in _chain(b"H", j)[:n]]
 
 
+@lru_cache(maxsize=64)
+def G_plus_H(n: int, m: int) -> tuple[bytes, ...]:
+    """G(n, m)_i + H(n, m)_i for every i (the prover's commitment A uses them)."""
+    return tuple(group._add(P, Q) for P, Q in zip(G_vec(n, m), H_vec(n, m), strict=True))
+
+
+@lru_cache(maxsize=64)
+def H_sum(n: int, m: int) -> bytes:
+    """<1, H(n, m)>."""
+    return group._sum(H_vec(n, m))
+
+
 def _check_party(party: int) -> None:
     if not 0 <= party < MAX_PARTIES:
         raise InvalidParameterError(f"party index must be in [0, {MAX_PARTIES})")
