@@ -1,0 +1,49 @@
+"""Synthetic ledgers for the demo, the tests and the benchmarks.
+
+Balances follow a rough power law (most users hold little, a few hold a lot) and some are
+zero, as on a real exchange. The output is a valid ledger CSV (docs/PROTOCOL.md section 2);
+a seed makes it reproducible. Rows are written as they are made, so a ledger of millions of
+users takes no memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import InvalidParameterError
+
+
+def synthetic_amount(rnd: random.Random, decimals: int, scale_units: int) -> str:
+    """One decimal amount with at most ``decimals`` fraction digits."""
+    if rnd.random() < 0.1:
+        units = 0
+    else:
+        # Pareto-like: most balances are small, a few are large; capped to stay far below 2^64.
+        units = min(int(scale_units * rnd.paretovariate(1.2)) - scale_units, 10**15)
+    whole, frac = divmod(max(units, 0), 10**decimals)
+    return f"{whole}.{frac:0{decimals}d}" if decimals else str(whole)
+
+
+def write_synthetic_ledger(
+    path: str | Path,
+    users: int,
+    assets: Sequence[tuple[str, int]],
+    seed: int = 0,
+) -> None:
+    """Write a ledger of ``users`` rows with columns ``user_id`` and one per asset."""
+    if users < 1:
+        raise InvalidParameterError("a ledger needs at least one user")
+    if not assets:
+        raise InvalidParameterError("a ledger needs at least one asset")
+    rnd = random.Random(seed)  # noqa: S311 - test data, reproducible by seed
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["user_id", *(symbol for symbol, _ in assets)])
+        for i in range(users):
+            row = [f"user-{seed}-{i:08d}"]
+            for _, decimals in assets:
+                row.append(synthetic_amount(rnd, decimals, 10 ** max(decimals - 2, 0)))
+            writer.writerow(row)
