@@ -5,7 +5,8 @@ Relation (docs/PROTOCOL.md section 3), every derivation ``HKDF-SHA256(ikm, salt,
     epoch_secret = HKDF(master_secret, salt=b"solvency/v1/epoch",    info=epoch_id_utf8, 32)
     user_secret  = HKDF(epoch_secret,  salt=b"solvency/v1/user",     info=user_id_utf8,  32)
     r_k          = int_le(HKDF(user_secret, salt=b"solvency/v1/blinding", info=LE32(k), 64)) mod l
-    leaf_id      = SHA256(b"solvency/v1/leaf-id" || LE32(len(user_id_utf8)) || user_id_utf8 || user_secret)
+    leaf_id      = SHA256(b"solvency/v1/leaf-id" || LE32(len(user_id_utf8)) || user_id_utf8
+                          || user_secret)
     position_key = HKDF(epoch_secret, salt=b"solvency/v1/position", info=b"", 32)
     padding_key  = HKDF(epoch_secret, salt=b"solvency/v1/padding",  info=b"", 32)
 
@@ -97,7 +98,10 @@ def _user_secret(epoch_secret: bytes, user_id_utf8: bytes) -> bytes:
 
 
 def _blinding(user_secret: bytes, k: int) -> int:
-    return int.from_bytes(_hkdf(user_secret, _SALT_BLINDING, k.to_bytes(4, "little"), 64), "little") % L
+    return (
+        int.from_bytes(_hkdf(user_secret, _SALT_BLINDING, k.to_bytes(4, "little"), 64), "little")
+        % L
+    )
 
 
 def _leaf_id(user_id_utf8: bytes, user_secret: bytes) -> bytes:
@@ -133,7 +137,9 @@ def user_secret(epoch_secret: bytes, user_id: str) -> bytes:
 
 def blinding(user_secret: bytes, k: int) -> int:
     """The blinding r_k of the user's commitment to asset k."""
-    return _blinding(_check_secret(user_secret, "user secret"), _check_index(k, "asset index", 2**32))
+    return _blinding(
+        _check_secret(user_secret, "user secret"), _check_index(k, "asset index", 2**32)
+    )
 
 
 def blindings(user_secret: bytes, a: int) -> tuple[int, ...]:

@@ -1,0 +1,169 @@
+"""What the auditor checks (docs/PROTOCOL.md section 7; DAPOL+ section 4.4).
+
+Relations:
+
+    liabilities:  C_k(root) == Com(total_k, R_k)   for every asset k, where R_k is the sum
+                  (mod l) of every leaf's and padding node's blinding for asset k;
+    tree:         every internal node (l, i) is the parent of (l-1, 2i) and (l-1, 2i+1)
+                  (commitments add up, hash recomputes); every padding node opens to zero
+                  with its seed s and h = SHA256(b"solvency/v1/pad" || s); every stored
+                  non-root node has a stored parent; the root matches the signed root;
+                  every node's range proof verifies (section 5, batched).
+
+Together with the users' inclusion checks, the range proofs make the root total the integer
+sum of non-negative balances: no node's value wraps modulo l (section 5).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from solvency import group
+from solvency.errors import InvalidParameterError, VerificationError
+from solvency.group import Rng
+from solvency.pedersen import PedersenGens
+from solvency.store import EpochStore
+from solvency.tree import NodeKind
+
+from .node import check_internal_node, check_padding_node
+from .range import NodeProofError, NodeProofItem, verify_nodes_batch
+
+_PC = PedersenGens.default()
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """What ``audit_tree`` checked."""
+
+    height: int
+    nodes: int
+    leaves: int
+    internal: int
+    padding: int
+    range_proofs: int
+
+
+def verify_liabilities(
+    root_commitments: Sequence[bytes],
+    totals: Sequence[int],
+    blindings: Sequence[int],
+    symbols: Sequence[str] | None = None,
+) -> None:
+    """Check that the root commitments open to the declared totals; raise VerificationError
+    naming the asset that does not."""
+    a = len(root_commitments)
+    if len(totals) != a or len(blindings) != a or (symbols is not None and len(symbols) != a):
+        raise InvalidParameterError("need one total and one blinding per root commitment")
+    for k in range(a):
+        name = symbols[k] if symbols is not None else f"asset {k}"
+        total_k, R_k = totals[k], blindings[k]
+        if not isinstance(total_k, int) or isinstance(total_k, bool) or not 0 <= total_k < 2**64:
+            raise InvalidParameterError(f"total of {name} must be an int in [0, 2^64)")
+        if not isinstance(R_k, int) or isinstance(R_k, bool) or not 0 <= R_k < group.L:
+            raise InvalidParameterError(f"blinding of {name} must be an int in [0, l)")
+        group.decode_point(root_commitments[k], f"root commitment of {name}")
+        # C_k(root) == Com(total_k, R_k)
+        if not hmac.compare_digest(root_commitments[k], _PC.commit(total_k, R_k)):
+            raise VerificationError(f"root commitment of {name} does not open to the total")
+
+
+def audit_tree(
+    store: EpochStore,
+    root_hash: bytes | None = None,
+    root_commitments: Sequence[bytes] | None = None,
+    chunk_size: int = 64,
+    rng: Rng | None = None,
+) -> AuditReport:
+    """Check every node of a tree database (section 7); raise VerificationError naming the
+    node (level, index) at fault. ``root_hash``/``root_commitments``, when given, are the
+    signed root's and must match the tree's root."""
+    H = store.height
+    counts = {kind: 0 for kind in NodeKind}
+    proofs = 0
+    pending: list[NodeProofItem] = []
+
+    def flush() -> None:
+        nonlocal proofs
+        try:
+            verify_nodes_batch(store.epoch, pending, rng)
+        except NodeProofError as exc:
+            raise VerificationError(
+                f"range proof of node (level {exc.level}, index {exc.index}) does not verify"
+            ) from exc
+        proofs += len(pending)
+        pending.clear()
+
+    seen = 0
+    for level in range(H + 1):
+        nodes = store.level_nodes(level)
+        seen += len(nodes)
+        internal_here = 0
+        for n in nodes:
+            where = f"node (level {level}, index {n.index})"
+            for k, C_k in enumerate(n.commitments):
+                if not group.is_valid_point(C_k):
+                    raise VerificationError(f"{where}: commitment {k} is not a valid point")
+            if n.kind is NodeKind.LEAF:
+                if level != 0:
+                    raise VerificationError(f"{where}: a leaf above level 0")
+            elif n.kind is NodeKind.PADDING:
+                seed = store.pad_seed(level, n.index)
+                if seed is None:
+                    raise VerificationError(f"{where}: padding node without its seed")
+                check_padding_node(level, n.index, n.commitments, n.hash, seed)
+                if level > 0 and (
+                    store.node(level - 1, 2 * n.index) is not None
+                    or store.node(level - 1, 2 * n.index + 1) is not None
+                ):
+                    raise VerificationError(f"{where}: padding node with stored children")
+            else:
+                if level == 0:
+                    raise VerificationError(f"{where}: an internal node at the leaf level")
+                left = store.node(level - 1, 2 * n.index)
+                right = store.node(level - 1, 2 * n.index + 1)
+                if left is None or right is None:
+                    raise VerificationError(f"{where}: a child is missing")
+                check_internal_node(
+                    level,
+                    n.index,
+                    n.commitments,
+                    n.hash,
+                    (left.commitments, left.hash),
+                    (right.commitments, right.hash),
+                )
+                internal_here += 1
+            counts[n.kind] += 1
+            if n.proof is None:
+                raise VerificationError(f"{where}: range proof missing")
+            pending.append(NodeProofItem(level, n.index, n.commitments, n.proof))
+            if len(pending) >= chunk_size:
+                flush()
+        # Every node one level down is a child of an internal node here: no orphans.
+        if level > 0 and store.count_level(level - 1) != 2 * internal_here:
+            raise VerificationError(f"level {level - 1}: nodes without a stored parent")
+    flush()
+    if seen != store.count_nodes():
+        raise VerificationError("the database holds nodes outside the tree's levels")
+    root = store.node(H, 0)
+    if root is None or root.kind is not NodeKind.INTERNAL:
+        raise VerificationError(f"root (level {H}, index 0) is missing or not an internal node")
+    # h(root) == signed root hash
+    if root_hash is not None and not hmac.compare_digest(root.hash, root_hash):
+        raise VerificationError("root hash mismatch: the tree does not match the signed root")
+    if root_commitments is not None:
+        if len(root_commitments) != len(root.commitments):
+            raise VerificationError("root: the signed root has a different number of assets")
+        for k, (C_k, S_k) in enumerate(zip(root.commitments, root_commitments, strict=True)):
+            # C_k(root) == signed root commitment k
+            if not hmac.compare_digest(C_k, S_k):
+                raise VerificationError(f"root commitment {k} mismatch with the signed root")
+    return AuditReport(
+        height=H,
+        nodes=seen,
+        leaves=counts[NodeKind.LEAF],
+        internal=counts[NodeKind.INTERNAL],
+        padding=counts[NodeKind.PADDING],
+        range_proofs=proofs,
+    )
