@@ -43,8 +43,14 @@ _SYMBOL_RE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,15}")
 _AMOUNT_RE = re.compile(r"([0-9]+)(?:\.([0-9]+))?")
 _DECIMALS_RE = re.compile(r"[0-9]{1,2}")
 # Characters a user id may not contain: C0/C1 controls and line/paragraph separators, which
-# would split or hide the id wherever it is printed.
-_FORBIDDEN_ID_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+# would split or hide the id wherever it is printed, and lone surrogates (a JSON "\ud800"
+# escape), which have no UTF-8 encoding and so no leaf id.
+_FORBIDDEN_ID_CATEGORIES = {
+    "Cc": "control",
+    "Zl": "line separator",
+    "Zp": "paragraph separator",
+    "Cs": "lone surrogate",
+}
 # Echoed input is cut short so a garbage field does not flood the terminal.
 _ECHO_CHARS = 40
 
@@ -218,9 +224,10 @@ def check_user_id(user_id: str) -> None:
     if user_id != user_id.strip():
         raise MalformedInputError(f"user id {_echo(user_id)} has surrounding whitespace")
     for ch in user_id:
-        if unicodedata.category(ch) in _FORBIDDEN_ID_CATEGORIES:
+        kind = _FORBIDDEN_ID_CATEGORIES.get(unicodedata.category(ch))
+        if kind is not None:
             raise MalformedInputError(
-                f"user id {_echo(user_id)} contains control character U+{ord(ch):04X}"
+                f"user id {_echo(user_id)} contains {kind} character U+{ord(ch):04X}"
             )
     n = len(user_id.encode("utf-8"))
     if n > MAX_USER_ID_BYTES:
