@@ -1,0 +1,113 @@
+"""solvency.derive against a readable RFC 5869 HKDF written from the protocol text."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from solvency import derive
+from solvency.errors import InvalidParameterError, MalformedInputError
+from solvency.group import L
+
+secrets32 = st.binary(min_size=32, max_size=32)
+epoch_ids = st.text(
+    alphabet="ABCXYZabcxyz0123456789._:-", min_size=1, max_size=64
+) | st.sampled_from(["e", "2024-06-30", "x" * 64])
+user_ids = st.text(min_size=1, max_size=40) | st.sampled_from(["a", "é", "user:1", "x" * 256])
+
+
+def _hkdf_naive(ikm: bytes, salt: bytes, info: bytes, length: int) -> bytes:
+    """RFC 5869: PRK = HMAC(salt, IKM); T(i) = HMAC(PRK, T(i-1) || info || i)."""
+    prk = hmac.new(salt, ikm, hashlib.sha256).digest()
+    out, t, i = b"", b"", 1
+    while len(out) < length:
+        t = hmac.new(prk, t + info + bytes([i]), hashlib.sha256).digest()
+        out += t
+        i += 1
+    return out[:length]
+
+
+@given(master=secrets32, epoch=epoch_ids, user=user_ids, k=st.integers(0, 5))
+@settings(max_examples=40)
+def test_derivations_match_protocol_text(master: bytes, epoch: str, user: str, k: int) -> None:
+    es = derive.epoch_secret(master, epoch)
+    assert es == _hkdf_naive(master, b"solvency/v1/epoch", epoch.encode(), 32)
+    us = derive.user_secret(es, user)
+    assert us == _hkdf_naive(es, b"solvency/v1/user", user.encode(), 32)
+    r = derive.blinding(us, k)
+    wide = _hkdf_naive(us, b"solvency/v1/blinding", k.to_bytes(4, "little"), 64)
+    assert r == int.from_bytes(wide, "little") % L
+    assert derive.blindings(us, k + 1)[k] == r
+    uid = user.encode()
+    expected_leaf_id = hashlib.sha256(
+        b"solvency/v1/leaf-id" + len(uid).to_bytes(4, "little") + uid + us
+    ).digest()
+    assert derive.leaf_id(user, us) == expected_leaf_id
+    assert derive.position_key(es) == _hkdf_naive(es, b"solvency/v1/position", b"", 32)
+    assert derive.padding_key(es) == _hkdf_naive(es, b"solvency/v1/padding", b"", 32)
+
+
+@given(
+    key=secrets32, level=st.integers(0, 64), index=st.integers(0, 2**64 - 1), k=st.integers(0, 3)
+)
+@settings(max_examples=30)
+def test_padding_derivations(key: bytes, level: int, index: int, k: int) -> None:
+    s = derive.pad_seed(key, level, index)
+    msg = b"node" + bytes([level]) + index.to_bytes(8, "little")
+    assert s == hmac.new(key, msg, hashlib.sha256).digest()
+    wide = _hkdf_naive(s, b"solvency/v1/pad-blinding", k.to_bytes(4, "little"), 64)
+    assert derive.pad_blinding(s, k) == int.from_bytes(wide, "little") % L
+
+
+def test_secrets_separate_epochs_users_and_assets() -> None:
+    master = bytes(range(32))
+    e1, e2 = derive.epoch_secret(master, "e1"), derive.epoch_secret(master, "e2")
+    assert e1 != e2
+    assert derive.user_secret(e1, "alice") != derive.user_secret(e2, "alice")
+    us = derive.user_secret(e1, "alice")
+    assert us != derive.user_secret(e1, "bob")
+    assert len(set(derive.blindings(us, 4))) == 4
+    assert derive.position_key(e1) != derive.padding_key(e1)
+    assert derive.pad_seed(derive.padding_key(e1), 0, 1) != derive.pad_seed(
+        derive.padding_key(e1), 1, 0
+    )
+
+
+def test_leaf_id_binds_the_user_id() -> None:
+    us = bytes(32)
+    # Same secret, different ids, including ids that are prefixes of one another.
+    ids = ["a", "ab", "b", "a\x00"]
+    assert len({derive.leaf_id(u, us) for u in ids}) == len(ids)
+
+
+@pytest.mark.parametrize("master", [b"", bytes(31), bytes(33), "0" * 32])
+def test_master_secret_must_be_32_bytes(master: object) -> None:
+    with pytest.raises(InvalidParameterError):
+        derive.epoch_secret(master, "e1")
+
+
+@pytest.mark.parametrize("epoch", ["", "x" * 65, "a b", "é", "a/b", "a\n", 5])
+def test_epoch_id_pattern(epoch: object) -> None:
+    with pytest.raises(InvalidParameterError):
+        derive.epoch_secret(bytes(32), epoch)
+
+
+@pytest.mark.parametrize("user", ["", "x" * 257, "é" * 129, None, b"alice"])
+def test_user_id_checked(user: object) -> None:
+    with pytest.raises(InvalidParameterError):
+        derive.user_secret(bytes(32), user)
+
+
+def test_other_inputs_checked() -> None:
+    with pytest.raises(InvalidParameterError):
+        derive.blinding(bytes(32), -1)
+    with pytest.raises(InvalidParameterError):
+        derive.pad_seed(bytes(32), 65, 0)
+    with pytest.raises(InvalidParameterError):
+        derive.pad_seed(bytes(32), 0, 2**64)
+    with pytest.raises(MalformedInputError):
+        derive.pad_blinding(bytes(31), 0)
