@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import sqlite3
 import tempfile
@@ -27,6 +28,7 @@ from solvency.circuits.range import (
 from solvency import builder, derive, pedersen, tree
 from solvency.builder import ProofStep, UserProof
 from solvency.errors import InvalidParameterError, MalformedInputError, VerificationError
+from solvency.formats import InclusionProofFile
 from solvency.group import L
 from solvency.ledger import AssetSpec, LedgerRow, write_ledger
 from solvency.store import STATE_COMPLETE, EpochStore
@@ -309,6 +311,25 @@ def test_attack_hash_binding_only_the_sum() -> None:
             (left.commitments, left.hash),
             (right.commitments, right.hash),
         )
+
+
+def test_user_proof_file_round_trip_verifies(
+    built: tuple[builder.BuildSummary, list[UserProof]],
+) -> None:
+    p = built[1][4]
+    parsed = InclusionProofFile.from_json(json.loads(p.to_file().dumps()))
+    assert parsed == p.to_file()
+    verify_inclusion(
+        parsed.user_id,
+        parsed.balances,
+        parsed.user_secret,
+        parsed.position,
+        parsed.path,
+        parsed.root.hash,
+        parsed.root.commitments,
+        parsed.epoch,
+        parsed.assets,
+    )
 
 
 def test_attack_two_users_share_one_leaf(

@@ -30,6 +30,7 @@ from solvency.circuits.range import prove_node
 
 from . import derive
 from .errors import InvalidParameterError, SolvencyError
+from .formats import InclusionProofFile, PathStep, RootCommitment
 from .group import Rng
 from .ledger import AssetSpec, check_assets, iter_ledger
 from .pedersen import PedersenGens
@@ -106,6 +107,20 @@ class UserProof:
     path: tuple[ProofStep, ...]
     root_hash: bytes
     root_commitments: tuple[bytes, ...]
+
+    def to_file(self) -> InclusionProofFile:
+        """The inclusion proof document of section 8.3."""
+        return InclusionProofFile(
+            epoch=self.epoch,
+            user_id=self.user_id,
+            user_secret=self.user_secret,
+            position=self.position,
+            height=self.height,
+            assets=self.assets,
+            balances=self.balances,
+            path=tuple(PathStep(s.commitments, s.hash, s.range_proof) for s in self.path),
+            root=RootCommitment(self.root_hash, self.root_commitments),
+        )
 
 
 def store_path(out_dir: str | os.PathLike[str]) -> Path:
