@@ -18,7 +18,12 @@ from hypothesis import strategies as st
 
 from solvency import bulletproofs, group, pedersen
 from solvency.bulletproofs import RangeProof, verify_batch
-from solvency.errors import InvalidParameterError, MalformedInputError, VerificationError
+from solvency.errors import (
+    InvalidParameterError,
+    MalformedInputError,
+    SolvencyError,
+    VerificationError,
+)
 from solvency.group import BASEPOINT, IDENTITY, L
 from solvency.transcript import Transcript
 
@@ -110,6 +115,17 @@ def test_out_of_range_value_refused(bits: int, which: str) -> None:
 def test_unsupported_bits_refused(bits: int) -> None:
     with pytest.raises(InvalidParameterError):
         RangeProof.prove([1], [1], bits, Transcript(LABEL))
+
+
+def test_non_int_bits_refused() -> None:
+    # 8.0 == 8, so a membership test alone lets a float through to the bit arithmetic.
+    with pytest.raises(InvalidParameterError):
+        RangeProof.prove([1], [1], 8.0, Transcript(LABEL))  # type: ignore[arg-type]
+    proof, V = _fixed(8, 1)
+    with pytest.raises(SolvencyError):
+        proof.verify(list(V), 8.0, Transcript(LABEL))  # type: ignore[arg-type]
+    with pytest.raises(SolvencyError):
+        verify_batch([(proof, list(V), 8.0, Transcript(LABEL))])  # type: ignore[list-item]
 
 
 @pytest.mark.parametrize("m", [0, 3, 5, 48, 128])
