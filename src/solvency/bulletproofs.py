@@ -341,6 +341,8 @@ def _proof_terms(
     for j, V_j in enumerate(commitments):
         if not isinstance(V_j, bytes | bytearray) or len(V_j) != 32:
             raise MalformedInputError(f"commitment {j}: expected 32 bytes")
+        if not group.is_valid_point(V_j):
+            raise VerificationError(f"commitment {j} is not a canonical ristretto255 point")
     N = n * m
     if len(proof.ipp.L_vec) != N.bit_length() - 1:
         raise VerificationError("proof size does not match the number of bits and commitments")

@@ -158,6 +158,10 @@ def is_valid_point(data: bytes) -> bool:
     """True when ``data`` is a canonical ristretto255 encoding (the identity included)."""
     if not isinstance(data, bytes | bytearray) or len(data) != POINT_BYTES:
         return False
+    # RFC 9496 4.3.1: bit 255 set is non-canonical. libsodium 1.0.18 ignores that bit,
+    # which would give every point a second encoding, so we check it here.
+    if data[31] & 0x80:
+        return False
     return data == IDENTITY or _c_is_valid(bytes(data)) == 1
 
 
