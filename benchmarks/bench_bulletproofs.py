@@ -5,7 +5,8 @@ same run does much less, which is why issue 2 states its targets as ratios:
 
     single 64-bit prove <= 800 x,  single 64-bit verify <= 260 x,  batch of 32 verify <= 2400 x.
 
-Each figure is the median over ``--repeat`` runs (time.perf_counter). Prints a table and
+Each figure is the median over ``--repeat`` runs (time.perf_counter, garbage collector
+paused); the unit is the median of samples interleaved with those runs. Prints a table and
 writes JSON (benchmarks/out/bulletproofs.json unless ``--out`` says otherwise).
 
     python benchmarks/bench_bulletproofs.py [--repeat 7] [--out PATH]
@@ -14,6 +15,7 @@ writes JSON (benchmarks/out/bulletproofs.json unless ``--out`` says otherwise).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -45,29 +47,47 @@ TARGETS = {
 }
 
 
-def _median_seconds(repeat: int, setup: Callable[[], Any], run: Callable[[Any], object]) -> float:
-    """Median wall time of ``run(setup())`` over ``repeat`` runs; setup is not timed."""
-    samples = []
-    for _ in range(repeat):
-        arg = setup()
-        start = time.perf_counter()
-        run(arg)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+#: Unit samples, taken interleaved with the operations' runs: the machine may be shared, and
+#: interleaving makes the unit see the same load as the operations it divides.
+_UNIT_SAMPLES: list[float] = []
 
 
-def _unit(repeat: int) -> float:
-    """Median seconds of one ``group._mul`` on a random scalar and a random point."""
-    samples = []
-    for _ in range(max(repeat, 7)):
-        ks = [group.random_scalar() for _ in range(UNIT_BATCH)]
-        Ps = [group._mul_base(group.random_scalar()) for _ in range(UNIT_BATCH)]
-        mul = group._mul
+def _unit_sample() -> None:
+    """Time ``UNIT_BATCH`` calls of ``group._mul`` on random scalars and points."""
+    ks = [group.random_scalar() for _ in range(UNIT_BATCH)]
+    Ps = [group._mul_base(group.random_scalar()) for _ in range(UNIT_BATCH)]
+    mul = group._mul
+    gc.disable()
+    try:
         start = time.perf_counter()
         for k, P in zip(ks, Ps, strict=True):
             mul(k, P)
-        samples.append((time.perf_counter() - start) / UNIT_BATCH)
-    return statistics.median(samples)
+        _UNIT_SAMPLES.append((time.perf_counter() - start) / UNIT_BATCH)
+    finally:
+        gc.enable()
+
+
+def _median_seconds(
+    repeat: int, setup: Callable[[], Any], run: Callable[[Any], object]
+) -> tuple[float, float]:
+    """(median, minimum) wall time of ``run(setup())`` over ``repeat`` runs; setup is not timed.
+
+    The garbage collector is paused while timing (as ``timeit`` does), and one unit sample
+    is taken before each run.
+    """
+    samples = []
+    for _ in range(repeat):
+        _unit_sample()
+        arg = setup()
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            run(arg)
+            samples.append(time.perf_counter() - start)
+        finally:
+            gc.enable()
+    return statistics.median(samples), min(samples)
 
 
 def _statement(m: int) -> tuple[list[int], list[int]]:
@@ -84,13 +104,13 @@ def _verify(proof: RangeProof, V: list[bytes], transcript: Transcript) -> None:
     proof.verify(V, BITS, transcript)
 
 
-def _measure(repeat: int) -> list[tuple[str, float]]:
+def _measure(repeat: int) -> list[tuple[str, tuple[float, float]]]:
     # Warm the generator caches (party chains) so no run pays for deriving them.
     for m in (1, 8):
         proof, V = _proof(m)
         proof.verify(V, BITS, Transcript(LABEL))
 
-    rows: list[tuple[str, float]] = []
+    rows: list[tuple[str, tuple[float, float]]] = []
     for m in (1, 8):
         prove_time = _median_seconds(
             repeat,
@@ -142,17 +162,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
 
-    unit = _unit(args.repeat)
+    for _ in range(args.repeat):
+        _unit_sample()
     rows = _measure(args.repeat)
+    unit = statistics.median(_UNIT_SAMPLES)
 
     results: list[dict[str, Any]] = []
-    for name, seconds in rows:
+    for name, (seconds, fastest) in rows:
         ratio = seconds / unit
         target = TARGETS.get(name)
         results.append(
             {
                 "name": name,
                 "median_seconds": seconds,
+                "min_seconds": fastest,
                 "ratio_to_unit": ratio,
                 "target_ratio": target,
                 "pass": None if target is None else ratio <= target,
@@ -174,7 +197,12 @@ def main(argv: list[str] | None = None) -> int:
         "format": "solvency-bench-bulletproofs",
         "version": 1,
         "repeat": args.repeat,
-        "unit": {"name": "group._mul (libsodium variable-base)", "median_seconds": unit},
+        "unit": {
+            "name": "group._mul (libsodium variable-base scalar multiplication)",
+            "median_seconds": unit,
+            "min_seconds": min(_UNIT_SAMPLES),
+            "samples": len(_UNIT_SAMPLES),
+        },
         "results": results,
         "all_targets_met": all(r["pass"] for r in results if r["pass"] is not None),
         "environment": _environment(),
