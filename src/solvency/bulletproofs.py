@@ -167,7 +167,7 @@ class RangeProof:
 
 
 def _check_shape(bits: int, m: int) -> int:
-    if bits not in SUPPORTED_BITS:
+    if not isinstance(bits, int) or isinstance(bits, bool) or bits not in SUPPORTED_BITS:
         raise InvalidParameterError(f"bits must be one of {SUPPORTED_BITS}, got {bits}")
     if not 1 <= m <= MAX_AGGREGATION or m & (m - 1):
         raise InvalidParameterError(
@@ -337,7 +337,11 @@ def _proof_terms(
         raise InvalidParameterError("expected a RangeProof")
     if not isinstance(transcript, Transcript):
         raise InvalidParameterError("transcript must be a solvency.transcript.Transcript")
-    m = _check_shape(n, len(commitments))
+    try:
+        m = _check_shape(n, len(commitments))
+    except InvalidParameterError as exc:
+        # The statement comes from an untrusted file: a wrong shape is a failed check.
+        raise VerificationError(f"unsupported statement: {exc}") from exc
     for j, V_j in enumerate(commitments):
         if not isinstance(V_j, bytes | bytearray) or len(V_j) != 32:
             raise MalformedInputError(f"commitment {j}: expected 32 bytes")
