@@ -23,6 +23,8 @@ import hashlib
 import hmac
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,21 +34,24 @@ from . import derive
 from .errors import InvalidParameterError, SolvencyError
 from .formats import InclusionProofFile, PathStep, RootCommitment
 from .group import Rng
-from .ledger import AssetSpec, check_assets, iter_ledger
+from .ledger import AssetSpec, check_assets
+from .parallel import Workers, default_workers, make_workers, run_tasks, wrap_executor
 from .pedersen import PedersenGens
+from .staging import placed_users, stage_ledger
 from .store import (
     STATE_COMPLETE,
     STATE_PROOFS,
     STATE_TREE,
     STATE_USERS,
     EpochStore,
+    NodeRows,
     PendingProof,
+    pack_nodes,
 )
 from .tree import (
     NodeKind,
     TreeContext,
     UserLeaf,
-    assign_positions,
     build_subtree,
     check_height,
     combine_upper,
@@ -154,12 +159,20 @@ def _check_resume(store: EpochStore, expected: dict[str, str]) -> None:
             )
 
 
-def _read_users(
-    ledger_path: str | os.PathLike[str], assets: Sequence[AssetSpec], height: int | None
-) -> tuple[list[tuple[str, tuple[int, ...]]], int]:
-    rows = [(r.user_id, r.units) for r in iter_ledger(ledger_path, assets)]
-    H = default_height(len(rows)) if height is None else check_height(height, len(rows))
-    return rows, H
+def _staging_path(db: Path) -> Path:
+    return db.parent / ".ledger-staging.sqlite"
+
+
+def _stage(
+    ledger_path: str | os.PathLike[str],
+    specs: tuple[AssetSpec, ...],
+    epoch_secret: bytes,
+    height: int | None,
+    staging: Path,
+) -> int:
+    """Stage the ledger (section 2 checks included); return the tree height to use."""
+    count, _ = stage_ledger(ledger_path, specs, derive.position_key(epoch_secret), staging)
+    return default_height(count) if height is None else check_height(height, count)
 
 
 def build_epoch(
@@ -174,8 +187,20 @@ def build_epoch(
     *,
     subtree_level: int = DEFAULT_SUBTREE_LEVEL,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
+    prove: bool = True,
 ) -> BuildSummary:
-    """Build (or resume building) epoch ``epoch_id`` into ``out_dir/private/epoch.sqlite``."""
+    """Build (or resume building) epoch ``epoch_id`` into ``out_dir/private/epoch.sqlite``.
+
+    The work runs on ``executor`` (any ``concurrent.futures.Executor``) if given, else on a
+    Dask cluster at ``scheduler``, else on ``workers`` local processes (default: every core;
+    1 runs in this process). The tree (commitments, hashes, root) depends only on the ledger,
+    the master secret and the epoch, never on how the work was spread. An injected ``rng``
+    (for reproducible tests) keeps the proofs in this process. With ``prove=False`` the build
+    stops before the range proofs (a later call finishes it).
+    """
     specs = check_assets(assets)
     epoch = derive.check_epoch_id(epoch_id)
     epoch_secret = derive.epoch_secret(master_secret, epoch)
@@ -183,6 +208,8 @@ def build_epoch(
         check_height(height, 1)
     if not isinstance(subtree_level, int) or not 0 <= subtree_level <= derive.MAX_HEIGHT:
         raise InvalidParameterError(f"subtree level must be in [0, {derive.MAX_HEIGHT}]")
+    if not isinstance(chunk_size, int) or chunk_size < 1:
+        raise InvalidParameterError("chunk size must be a positive int")
     report = progress or (lambda phase, done, total: None)
     expected = {
         "epoch": epoch,
@@ -191,68 +218,76 @@ def build_epoch(
         "height_request": "default" if height is None else str(height),
     }
     db = store_path(out_dir)
-    if db.exists():
-        store = EpochStore.open(db)
-        rows: list[tuple[str, tuple[int, ...]]] | None = None
-    else:
-        rows, H = _read_users(ledger_path, specs, height)
-        private = {k: v for k, v in expected.items() if k != "epoch"}
-        store = EpochStore.create(
-            db, epoch=epoch, height=H, assets=_asset_pairs(specs), private_meta=private
-        )
-    with store:
-        _check_resume(store, expected)
-        if store.assets != _asset_pairs(specs):
-            raise InvalidParameterError(f"{store.path} was started with different assets")
-        ctx = TreeContext.create(epoch_secret, store.height, len(specs))
-        if store.state == STATE_USERS:
-            if rows is None:
-                rows, _ = _read_users(ledger_path, specs, height)
-            _users_phase(store, rows, epoch_secret, min(subtree_level, store.height), report)
-            rows = None
-        if store.state == STATE_TREE:
-            _tree_phase(store, ctx, report)
-        if store.state == STATE_PROOFS:
-            _proof_phase(store, chunk_size, rng, report)
-        return _summary(store, specs)
+    staging = _staging_path(db)
+    try:
+        if db.exists():
+            store = EpochStore.open(db)
+            staged = False
+        else:
+            db.parent.mkdir(parents=True, exist_ok=True)
+            H = _stage(ledger_path, specs, epoch_secret, height, staging)
+            staged = True
+            private = {k: v for k, v in expected.items() if k != "epoch"}
+            store = EpochStore.create(
+                db, epoch=epoch, height=H, assets=_asset_pairs(specs), private_meta=private
+            )
+        with store, _workers(executor, workers, scheduler) as pool:
+            _check_resume(store, expected)
+            if store.assets != _asset_pairs(specs):
+                raise InvalidParameterError(f"{store.path} was started with different assets")
+            ctx = TreeContext.create(epoch_secret, store.height, len(specs))
+            if store.state == STATE_USERS:
+                if not staged:
+                    _stage(ledger_path, specs, epoch_secret, height, staging)
+                _users_phase(store, staging, epoch_secret, min(subtree_level, store.height), report)
+            if store.state == STATE_TREE:
+                _tree_phase(store, ctx, pool, report)
+            if store.state == STATE_PROOFS and prove:
+                _proof_phase(store, chunk_size, rng, pool, report)
+            return _summary(store, specs)
+    finally:
+        staging.unlink(missing_ok=True)
+
+
+def _workers(
+    executor: Executor | None, workers: int | None, scheduler: str | None
+) -> AbstractContextManager[Workers]:
+    if executor is not None:
+        if workers is not None or scheduler is not None:
+            raise InvalidParameterError("give an executor, or workers / scheduler, not both")
+        return wrap_executor(executor, default_workers())
+    return make_workers(workers, scheduler)
 
 
 def _users_phase(
-    store: EpochStore,
-    rows: list[tuple[str, tuple[int, ...]]],
-    epoch_secret: bytes,
-    subtree_level: int,
-    report: Progress,
+    store: EpochStore, staging: Path, epoch_secret: bytes, subtree_level: int, report: Progress
 ) -> None:
-    a = store.n_assets
-    totals = [sum(units[k] for _, units in rows) for k in range(a)]
-    for k, total in enumerate(totals):
-        # Section 5: the root's range proof must exist.
-        if total >= 2**64:
-            raise InvalidParameterError(f"total of {store.assets[k][0]} is >= 2^64")
-    positions = assign_positions(
-        (uid for uid, _ in rows), derive.position_key(epoch_secret), store.height
-    )
-    users = (UserLeaf(uid, positions[uid], units) for uid, units in rows)
+    users = placed_users(staging, derive.position_key(epoch_secret), store.height, store.n_assets)
     count = store.write_users(
-        users,
-        meta={
-            "state": STATE_TREE,
-            "users": str(len(rows)),
-            "subtree_level": str(subtree_level),
-        },
+        users, meta={"state": STATE_TREE, "subtree_level": str(subtree_level)}
     )
+    store.set_meta({"users": str(count)})
     report("users", count, count)
 
 
-def _tree_phase(store: EpochStore, ctx: TreeContext, report: Progress) -> None:
+def _subtree_task(task: tuple[TreeContext, int, int, list[UserLeaf]]) -> NodeRows:
+    """Build one subtree and pack its rows (a pure task: runs in any worker process)."""
+    ctx, s, t, users = task
+    nodes, _ = build_subtree(users, s, t, ctx)
+    return pack_nodes(nodes, ctx.n_assets)
+
+
+def _tree_phase(store: EpochStore, ctx: TreeContext, pool: Workers, report: Progress) -> None:
     s = int(store.meta("subtree_level") or 0)
-    subtrees = sorted({p >> s for p in store.positions()})
-    for done, t in enumerate(subtrees, 1):
-        # A subtree is written in one transaction, so its stored root means it is complete.
-        if store.node(s, t) is None:
-            nodes, _ = build_subtree(store.users_in_range(t << s, (t + 1) << s), s, t, ctx)
-            store.write_nodes(nodes)
+    subtrees = sorted({p >> s for p in store.iter_positions()})
+    # A subtree is written in one transaction, so its stored root means it is complete.
+    todo = [t for t in subtrees if store.node(s, t) is None]
+    done = len(subtrees) - len(todo)
+    report("tree", done, len(subtrees))
+    tasks = ((ctx, s, t, store.users_in_range(t << s, (t + 1) << s)) for t in todo)
+    for rows in run_tasks(pool, _subtree_task, tasks):
+        store.write_rows(rows)
+        done += 1
         report("tree", done, len(subtrees))
     roots = []
     for t in subtrees:
@@ -280,13 +315,29 @@ def prove_chunk(
     return out
 
 
-def _proof_phase(store: EpochStore, chunk_size: int, rng: Rng | None, report: Progress) -> None:
+def _prove_task(task: tuple[str, list[PendingProof]]) -> list[tuple[int, int, bytes]]:
+    return prove_chunk(task[0], task[1])
+
+
+def _proof_phase(
+    store: EpochStore, chunk_size: int, rng: Rng | None, pool: Workers, report: Progress
+) -> None:
     total = store.count_nodes()
     done = total - store.count_pending()
-    for chunk in store.pending_proofs(chunk_size):
-        store.set_proofs(prove_chunk(store.epoch, chunk, rng))
-        done += len(chunk)
-        report("proofs", done, total)
+    report("proofs", done, total)
+    if rng is not None:
+        # An injected rng is for reproducible tests; it is not shared across processes.
+        for chunk in store.pending_proofs(chunk_size):
+            store.set_proofs(prove_chunk(store.epoch, chunk, rng))
+            done += len(chunk)
+            report("proofs", done, total)
+    else:
+        # Small chunks keep every worker busy to the end; each chunk is one transaction.
+        tasks = ((store.epoch, chunk) for chunk in store.pending_proofs(chunk_size))
+        for proofs in run_tasks(pool, _prove_task, tasks):
+            store.set_proofs(proofs)
+            done += len(proofs)
+            report("proofs", done, total)
     store.set_meta({"state": STATE_COMPLETE})
 
 

@@ -236,18 +236,23 @@ def check_user_id(user_id: str) -> None:
         )
 
 
-def iter_ledger(path: str | os.PathLike[str], assets: Sequence[AssetSpec]) -> Iterator[LedgerRow]:
+def iter_ledger(
+    path: str | os.PathLike[str], assets: Sequence[AssetSpec], check_duplicates: bool = True
+) -> Iterator[LedgerRow]:
     """Stream and check a ledger CSV, yielding one LedgerRow per user.
 
     Raises LedgerError (a MalformedInputError) naming file, row and column at the first
     problem; the per-asset totals are checked as rows go by, so a caller that writes as it
     reads must still be ready to discard its output when an error comes late.
+    With ``check_duplicates=False`` no id map is kept (constant memory); the caller must then
+    refuse duplicate ids itself (the builder's staging table does, with a primary key).
     """
     specs = check_assets(assets)
     name = os.fspath(path)
     expected_header = ["user_id", *(a.symbol for a in specs)]
     totals = [0] * len(specs)
-    seen: dict[str, int] = {}
+    seen: dict[str, int] | None = {} if check_duplicates else None
+    rows = 0
     with open(path, "rb") as fh:
         reader = csv.reader(_decoded_lines(fh, name), strict=True)
         try:
@@ -262,10 +267,11 @@ def iter_ledger(path: str | os.PathLike[str], assets: Sequence[AssetSpec]) -> It
             for fields in reader:
                 row = reader.line_num
                 yield _check_row(name, row, fields, specs, expected_header, totals, seen)
+                rows += 1
         except csv.Error as e:
             row = reader.line_num
             raise LedgerError(f"{name} row {row}: bad CSV: {e}", row, None) from None
-    if not seen:
+    if not rows:
         raise LedgerError(
             f"{name}: the ledger has no user rows (an empty ledger is refused)", None, None
         )
@@ -376,6 +382,16 @@ def _check_header(name: str, header: list[str], expected: list[str]) -> None:
     )
 
 
+def duplicate_id_error(name: str, row: int, user_id: str, earlier: int) -> LedgerError:
+    """The error for a user id seen before, naming both rows."""
+    return LedgerError(
+        f"{name} row {row}, column user_id: duplicate user id {_echo(user_id)} "
+        f"(first seen in row {earlier})",
+        row,
+        "user_id",
+    )
+
+
 def _check_row(
     name: str,
     row: int,
@@ -383,7 +399,7 @@ def _check_row(
     specs: tuple[AssetSpec, ...],
     header: list[str],
     totals: list[int],
-    seen: dict[str, int],
+    seen: dict[str, int] | None,
 ) -> LedgerRow:
     if len(fields) != len(header):
         what = "an empty line" if not fields else f"{len(fields)} fields"
@@ -395,15 +411,11 @@ def _check_row(
         check_user_id(user_id)
     except MalformedInputError as e:
         raise LedgerError(f"{name} row {row}, column user_id: {e}", row, "user_id") from None
-    earlier = seen.get(user_id)
-    if earlier is not None:
-        raise LedgerError(
-            f"{name} row {row}, column user_id: duplicate user id {_echo(user_id)} "
-            f"(first seen in row {earlier})",
-            row,
-            "user_id",
-        )
-    seen[user_id] = row
+    if seen is not None:
+        earlier = seen.get(user_id)
+        if earlier is not None:
+            raise duplicate_id_error(name, row, user_id, earlier)
+        seen[user_id] = row
     units: list[int] = []
     for k, (spec, text) in enumerate(zip(specs, fields[1:], strict=True)):
         try:

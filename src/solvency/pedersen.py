@@ -37,9 +37,12 @@ class PedersenGens:
         return self._commit(value, blinding)
 
     def _commit(self, v: int, gamma: int) -> bytes:
+        gamma_B_blinding = group._mul(gamma, self.B_blinding)
+        if v % group.L == 0:  # padding nodes and empty balances: no v * B to add
+            return gamma_B_blinding
         # v * B uses libsodium's fixed-base table when B is the standard basepoint.
         vB = group._mul_base(v) if self.B == group.BASEPOINT else group._mul(v, self.B)
-        return group._add(vB, group._mul(gamma, self.B_blinding))
+        return group._add(vB, gamma_B_blinding)
 
     def open(self, commitment: bytes, value: int, blinding: int) -> None:
         """Check that ``commitment`` opens to (value, blinding); raise VerificationError if not."""

@@ -59,7 +59,7 @@ CREATE TABLE users(
     user_id TEXT PRIMARY KEY,
     position INTEGER NOT NULL UNIQUE,
     balances BLOB NOT NULL
-);
+) WITHOUT ROWID;
 CREATE TABLE nodes(
     level INTEGER NOT NULL,
     idx INTEGER NOT NULL,
@@ -68,7 +68,7 @@ CREATE TABLE nodes(
     hash BLOB NOT NULL,
     proof BLOB,
     PRIMARY KEY(level, idx)
-);
+) WITHOUT ROWID;
 CREATE TABLE openings(
     level INTEGER NOT NULL,
     idx INTEGER NOT NULL,
@@ -76,7 +76,7 @@ CREATE TABLE openings(
     blindings BLOB,
     pad_seed BLOB,
     PRIMARY KEY(level, idx)
-);
+) WITHOUT ROWID;
 CREATE INDEX nodes_pending ON nodes(level, idx) WHERE proof IS NULL;
 """
 
@@ -102,6 +102,25 @@ class PendingProof:
     commitments: tuple[bytes, ...]
     values: tuple[int, ...]
     blindings: tuple[int, ...]
+
+
+#: Rows of the nodes and openings tables, as ``pack_nodes`` makes them.
+NodeRows = tuple[
+    list[tuple[int, int, int, bytes, bytes]], list[tuple[int, int, bytes, bytes, bytes | None]]
+]
+
+
+def pack_nodes(nodes: Iterable[Node], n_assets: int) -> NodeRows:
+    """The database rows of ``nodes`` (pure, so worker processes can do it)."""
+    node_rows: list[tuple[int, int, int, bytes, bytes]] = []
+    opening_rows: list[tuple[int, int, bytes, bytes, bytes | None]] = []
+    for n in nodes:
+        if len(n.commitments) != n_assets:
+            raise InvalidParameterError("every node needs one commitment per asset")
+        key = (n.level, _s(n.index))
+        node_rows.append((*key, int(n.kind), b"".join(n.commitments), n.hash))
+        opening_rows.append((*key, _pack(n.values, 32), _pack(n.blindings, 32), n.pad_seed))
+    return node_rows, opening_rows
 
 
 # --- integer and blob encodings --------------------------------------------------------------
@@ -204,6 +223,8 @@ class EpochStore:
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            # A larger page cache keeps B-tree inserts of whole subtrees off the disk (64 MiB).
+            conn.execute("PRAGMA cache_size=-65536")
             conn.execute("BEGIN")
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -231,6 +252,8 @@ class EpochStore:
             if not readonly:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
+                # A larger page cache keeps B-tree inserts of whole subtrees off the disk (64 MiB).
+                conn.execute("PRAGMA cache_size=-65536")
             return cls(conn, p, readonly)
         except BaseException:
             conn.close()
@@ -352,6 +375,11 @@ class EpochStore:
             out.extend(self._user_row(r) for r in rows)
         return out
 
+    def iter_positions(self) -> Iterator[int]:
+        """All user positions (unsorted), streamed."""
+        for (p,) in self._conn.execute("SELECT position FROM users"):
+            yield _u(p)
+
     def positions(self) -> list[int]:
         """All user positions (unsorted)."""
         return [_u(r[0]) for r in self._conn.execute("SELECT position FROM users")]
@@ -365,39 +393,28 @@ class EpochStore:
 
         With ``replace``, existing nodes are overwritten and lose their proof.
         """
+        return self.write_rows(pack_nodes(nodes, self.n_assets), meta, replace)
+
+    def write_rows(
+        self, rows: NodeRows, meta: Mapping[str, str] | None = None, replace: bool = False
+    ) -> int:
+        """Insert nodes already packed by ``pack_nodes`` (workers pack, the writer only writes)."""
+        node_rows, opening_rows = rows
         verb = "INSERT OR REPLACE" if replace else "INSERT"
-        count = 0
         with self._transaction() as conn:
-            node_rows: list[tuple[int, int, int, bytes, bytes]] = []
-            opening_rows: list[tuple[int, int, bytes, bytes, bytes | None]] = []
-
-            def flush() -> None:
-                conn.executemany(
-                    f"{verb} INTO nodes(level, idx, kind, commitments, hash, proof)"
-                    " VALUES (?, ?, ?, ?, ?, NULL)",
-                    node_rows,
-                )
-                conn.executemany(
-                    f"{verb} INTO openings(level, idx, values_, blindings, pad_seed)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    opening_rows,
-                )
-                node_rows.clear()
-                opening_rows.clear()
-
-            for n in nodes:
-                if len(n.commitments) != self.n_assets:
-                    raise InvalidParameterError("every node needs one commitment per asset")
-                key = (n.level, _s(n.index))
-                node_rows.append((*key, int(n.kind), b"".join(n.commitments), n.hash))
-                opening_rows.append((*key, _pack(n.values, 32), _pack(n.blindings, 32), n.pad_seed))
-                count += 1
-                if len(node_rows) >= _BATCH:
-                    flush()
-            flush()
+            conn.executemany(
+                f"{verb} INTO nodes(level, idx, kind, commitments, hash, proof)"
+                " VALUES (?, ?, ?, ?, ?, NULL)",
+                node_rows,
+            )
+            conn.executemany(
+                f"{verb} INTO openings(level, idx, values_, blindings, pad_seed)"
+                " VALUES (?, ?, ?, ?, ?)",
+                opening_rows,
+            )
             if meta:
                 self._put_meta(conn, meta)
-        return count
+        return len(node_rows)
 
     def _node_row(self, row: tuple[int, int, int, bytes, bytes, bytes | None]) -> StoredNode:
         level, idx, kind, commitments, h, proof = row

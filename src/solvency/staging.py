@@ -1,0 +1,141 @@
+"""Streaming placement of users at leaf positions (docs/PROTOCOL.md section 4).
+
+Positions need every user id before the first one can be placed: users are taken in
+ascending order of ``HMAC(position_key, id || LE32(0))`` and each takes the first free slot of
+its sequence ``p_j``. Holding a million ids and balances as Python objects costs hundreds of
+megabytes, so the ledger is staged in a temporary SQLite file instead:
+
+1. ``stage_ledger`` streams the ledger into ``staging(sort_key, user_id PRIMARY KEY, row,
+   balances)``; the primary key refuses a duplicate id (the error names both rows);
+2. ``placed_users`` reads the staging table back in ``sort_key`` order (SQLite sorts on disk)
+   and assigns positions, yielding users one at a time.
+
+Memory bound: the ledger reader and SQLite's page cache (constant), plus the set of taken
+slots, a bitmap of 2^H bits (256 KiB for a million users at the default height) for H <= 30;
+above that, a set of taken slots (about 70 bytes per user).
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from .errors import InvalidParameterError
+from .ledger import AssetSpec, duplicate_id_error, iter_ledger
+from .tree import UserLeaf
+
+_BATCH = 8192
+_BITMAP_MAX_HEIGHT = 30
+
+
+def _sort_key(position_key: bytes, uid: bytes, j: int) -> bytes:
+    return hmac.digest(position_key, uid + j.to_bytes(4, "little"), "sha256")
+
+
+def stage_ledger(
+    ledger_path: str | os.PathLike[str],
+    assets: Sequence[AssetSpec],
+    position_key: bytes,
+    staging_path: Path,
+) -> tuple[int, tuple[int, ...]]:
+    """Stream the ledger into a new staging file; return (user count, per-asset totals)."""
+    if staging_path.exists():
+        staging_path.unlink()
+    conn = sqlite3.connect(staging_path)
+    try:
+        # A temporary file, rebuilt if interrupted; the journal only serves ROLLBACK.
+        conn.execute("PRAGMA journal_mode=MEMORY")
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute(
+            "CREATE TABLE staging(user_id TEXT PRIMARY KEY, sort_key BLOB NOT NULL,"
+            " row INTEGER NOT NULL, balances BLOB NOT NULL)"
+        )
+        count = 0
+        totals = [0] * len(assets)
+        batch: list[tuple[str, bytes, int, bytes]] = []
+        name = os.fspath(ledger_path)
+        for r in iter_ledger(ledger_path, assets, check_duplicates=False):
+            uid = r.user_id.encode("utf-8")
+            balances = b"".join(u.to_bytes(8, "little") for u in r.units)
+            batch.append((r.user_id, _sort_key(position_key, uid, 0), r.row, balances))
+            for k, u in enumerate(r.units):
+                totals[k] += u
+            count += 1
+            if len(batch) >= _BATCH:
+                _insert(conn, batch, name)
+        _insert(conn, batch, name)
+        conn.execute("CREATE INDEX staging_order ON staging(sort_key)")
+        conn.commit()
+        return count, tuple(totals)
+    finally:
+        conn.close()
+
+
+def _insert(
+    conn: sqlite3.Connection, batch: list[tuple[str, bytes, int, bytes]], name: str
+) -> None:
+    try:
+        conn.executemany("INSERT INTO staging VALUES (?, ?, ?, ?)", batch)
+        conn.commit()
+    except sqlite3.IntegrityError:
+        # Find the first duplicate of this batch, row by row, to name both rows.
+        conn.rollback()
+        for uid, key, row, balances in batch:
+            earlier = conn.execute("SELECT row FROM staging WHERE user_id = ?", (uid,)).fetchone()
+            if earlier is not None:
+                raise duplicate_id_error(name, row, uid, earlier[0]) from None
+            conn.execute("INSERT INTO staging VALUES (?, ?, ?, ?)", (uid, key, row, balances))
+        raise
+    batch.clear()
+
+
+class _Taken:
+    """The set of taken leaf slots: a bitmap for small heights, a set above."""
+
+    def __init__(self, height: int) -> None:
+        self._bits = bytearray((1 << height) // 8 + 1) if height <= _BITMAP_MAX_HEIGHT else None
+        self._set: set[int] = set()
+
+    def claim(self, p: int) -> bool:
+        """Take slot p if it is free; return whether it was."""
+        if self._bits is None:
+            if p in self._set:
+                return False
+            self._set.add(p)
+            return True
+        byte, bit = p >> 3, 1 << (p & 7)
+        if self._bits[byte] & bit:
+            return False
+        self._bits[byte] |= bit
+        return True
+
+
+def placed_users(
+    staging_path: Path, position_key: bytes, height: int, n_assets: int
+) -> Iterator[UserLeaf]:
+    """The staged users with their leaf positions, in placement order (section 4)."""
+    if not 1 <= height <= 64:
+        raise InvalidParameterError("height must be in [1, 64]")
+    mask = (1 << height) - 1
+    taken = _Taken(height)
+    conn = sqlite3.connect(staging_path)
+    try:
+        rows = conn.execute("SELECT user_id, sort_key, balances FROM staging ORDER BY sort_key")
+        for uid, h0, balances in rows:
+            p = int.from_bytes(h0[:8], "big") & mask
+            j = 0
+            while not taken.claim(p):
+                j += 1
+                p = (
+                    int.from_bytes(_sort_key(position_key, uid.encode("utf-8"), j)[:8], "big")
+                    & mask
+                )
+            units = tuple(
+                int.from_bytes(balances[8 * k : 8 * k + 8], "little") for k in range(n_assets)
+            )
+            yield UserLeaf(uid, p, units)
+    finally:
+        conn.close()
