@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from solvency import builder, derive, pedersen, tree
+from solvency.builder import ProofStep, UserProof
 from solvency.circuits.inclusion import verify_inclusion
 from solvency.circuits.liabilities import audit_tree, verify_liabilities
 from solvency.circuits.node import check_internal_node
@@ -24,9 +27,6 @@ from solvency.circuits.range import (
     verify_node,
     verify_nodes_batch,
 )
-
-from solvency import builder, derive, pedersen, tree
-from solvency.builder import ProofStep, UserProof
 from solvency.errors import InvalidParameterError, MalformedInputError, VerificationError
 from solvency.formats import InclusionProofFile
 from solvency.group import L

@@ -126,7 +126,7 @@ def test_killed_during_proving_then_resumed(
     ledger: Path, reference: builder.BuildSummary, tmp_path: Path, sig: signal.Signals
 ) -> None:
     out = tmp_path / "out"
-    child = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+    child = subprocess.Popen(
         [sys.executable, "-c", _CHILD, str(ledger), str(out)],
         stdout=subprocess.PIPE,
         text=True,

@@ -8,9 +8,9 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from solvency.circuits.node import parent
 
 from solvency import derive, group, pedersen, tree
+from solvency.circuits.node import parent
 from solvency.errors import InvalidParameterError
 from solvency.group import L
 from solvency.tree import NodeKind, TreeContext, UserLeaf
