@@ -97,10 +97,10 @@ def audit_tree(
 
     seen = 0
     for level in range(H + 1):
-        nodes = store.level_nodes(level)
-        seen += len(nodes)
         internal_here = 0
-        for n in nodes:
+        # Streamed: a level of a million-user tree does not fit in memory as objects.
+        for n in store.iter_level_nodes(level):
+            seen += 1
             where = f"node (level {level}, index {n.index})"
             for k, C_k in enumerate(n.commitments):
                 if not group.is_valid_point(C_k):

@@ -453,15 +453,18 @@ class EpochStore:
 
     def level_nodes(self, level: int) -> list[StoredNode]:
         """All stored nodes of one level, sorted by index."""
-        out: list[StoredNode] = []
+        return list(self.iter_level_nodes(level))
+
+    def iter_level_nodes(self, level: int) -> Iterator[StoredNode]:
+        """The stored nodes of one level, sorted by index, streamed (constant memory)."""
         for a, b in _signed_ranges(0, 1 << (self.height - level)):
             rows = self._conn.execute(
                 f"SELECT {self._NODE_COLUMNS} FROM nodes"  # noqa: S608
                 " WHERE level = ? AND idx BETWEEN ? AND ? ORDER BY idx",
                 (level, a, b),
-            ).fetchall()
-            out.extend(self._node_row(r) for r in rows)
-        return out
+            )
+            for r in rows:
+                yield self._node_row(r)
 
     def count_nodes(self, kind: NodeKind | None = None) -> int:
         if kind is None:
