@@ -1,0 +1,41 @@
+"""Without libsodium the command says so in one line (exit 2) instead of a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+_NO_SODIUM = """
+import ctypes.util, sys
+_real = ctypes.util.find_library
+ctypes.util.find_library = lambda name: None if "sodium" in name else _real(name)
+sys.argv = ["solvency", "demo"]
+from solvency.cli.main import main
+main()
+"""
+
+
+def test_missing_libsodium_is_one_clear_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _NO_SODIUM], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        "error: libsodium >= 1.0.18 is required (Debian/Ubuntu: apt-get install libsodium23)"
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_library_import_raises_the_specific_error() -> None:
+    code = _NO_SODIUM.replace(
+        "from solvency.cli.main import main\nmain()",
+        "from solvency.errors import LibsodiumMissingError\n"
+        "try:\n    import solvency.group\nexcept LibsodiumMissingError as e:\n"
+        "    print('missing:', e)\n    sys.exit(0)\nsys.exit(1)",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("missing: libsodium >= 1.0.18 is required")
