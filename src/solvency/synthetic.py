@@ -16,13 +16,13 @@ from pathlib import Path
 from .errors import InvalidParameterError
 
 
-def synthetic_amount(rnd: random.Random, decimals: int, scale_units: int) -> str:
-    """One decimal amount with at most ``decimals`` fraction digits."""
+def synthetic_amount(rnd: random.Random, decimals: int, scale_units: int, cap_units: int) -> str:
+    """One decimal amount with at most ``decimals`` fraction digits and at most ``cap_units``."""
     if rnd.random() < 0.1:
         units = 0
     else:
-        # Pareto-like: most balances are small, a few are large; capped to stay far below 2^64.
-        units = min(int(scale_units * rnd.paretovariate(1.2)) - scale_units, 10**15)
+        # Pareto-like: most balances are small, a few are large.
+        units = min(int(scale_units * rnd.paretovariate(1.2)) - scale_units, cap_units)
     whole, frac = divmod(max(units, 0), 10**decimals)
     return f"{whole}.{frac:0{decimals}d}" if decimals else str(whole)
 
@@ -39,11 +39,15 @@ def write_synthetic_ledger(
     if not assets:
         raise InvalidParameterError("a ledger needs at least one asset")
     rnd = random.Random(seed)  # noqa: S311 - test data, reproducible by seed
+    # Every per-asset total must stay below 2^64 (the protocol refuses more): cap each
+    # balance at 2^63 / users, and keep the typical balance well below that cap.
+    cap = (1 << 63) // users
+    scales = [min(10 ** max(decimals - 2, 0), max(cap // 100, 1)) for _, decimals in assets]
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["user_id", *(symbol for symbol, _ in assets)])
         for i in range(users):
             row = [f"user-{seed}-{i:08d}"]
-            for _, decimals in assets:
-                row.append(synthetic_amount(rnd, decimals, 10 ** max(decimals - 2, 0)))
+            for (_, decimals), scale in zip(assets, scales, strict=True):
+                row.append(synthetic_amount(rnd, decimals, scale, cap))
             writer.writerow(row)
