@@ -6,13 +6,26 @@ import click
 
 from solvency import __version__
 
+from .audit_cmd import audit
+from .build_cmd import build
 from .demo import demo
+from .export_cmd import export_tree_cmd
+from .init_cmd import init
+from .prove_cmd import prove
+from .verify_cmd import verify
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="solvency")
 def cli() -> None:
-    """Zero-knowledge proofs of solvency: commit, prove and verify exchange liabilities."""
+    """Zero-knowledge proofs of solvency: commit, prove and verify exchange liabilities.
+
+    \b
+    Exchange:  solvency init; solvency build LEDGER.csv ...; solvency prove DIR --all ...
+    User:      solvency verify PROOF.json --root root.json --pubkey signing.pub
+    Auditor:   solvency audit root.json --liabilities FILE --tree TREE --pubkey signing.pub
+    """
 
 
-cli.add_command(demo)
+for command in (init, build, prove, verify, audit, export_tree_cmd, demo):
+    cli.add_command(command)

@@ -1,80 +1,348 @@
-"""``solvency demo``: the README's main job on an embedded default.
+"""``solvency demo``: the whole proof-of-liabilities flow on a synthetic ledger, with timings.
 
-Commits values, proves them in range with dalek-compatible Bulletproofs, verifies the
-proofs one by one and in a batch, and prints the timings.
+First a short crypto section (prove and verify one 64-bit range proof, a batch, a tampered
+commitment), then, in a temporary folder (or ``--keep DIR``):
+
+    exchange  synthetic ledger -> init keys -> build (all cores) -> prove every user
+    users     verify every proof file against the signed root (the ``verify`` code path)
+    auditor   export the tree -> audit (signature, liabilities opening, every node)
+    tamper    a sibling commitment and a balance changed in a proof file: both rejected
+
+Exit 0 when every check came out as it should, 1 otherwise.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 import statistics
+import tempfile
 import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
-from solvency import group, pedersen
+from solvency import group, pedersen, signing
 from solvency.bulletproofs import RangeProof, verify_batch
-from solvency.errors import VerificationError
+from solvency.errors import InvalidParameterError, VerificationError
+from solvency.ledger import AssetSpec, format_units
+from solvency.parallel import default_workers
+from solvency.synthetic import write_synthetic_ledger
 from solvency.transcript import Transcript
 
-from .reporting import emit_json, reports_errors
+from .audit_cmd import run_audit
+from .build_cmd import build_and_publish
+from .export_cmd import export_tree
+from .keyfiles import create_keys
+from .progress import ProgressBar
+from .prove_cmd import open_tree, prove_all
+from .reporting import EXIT_FAILED, emit_json, one_line, reports_errors
+from .verify_cmd import VerifyOutcome, verify_proof_file
 
 _LABEL = b"solvency demo"
+#: Demo assets in ledger column order; ``--assets N`` takes the first N.
+DEMO_ASSETS = (
+    AssetSpec("BTC", 8),
+    AssetSpec("ETH", 18),
+    AssetSpec("USDT", 6),
+    AssetSpec("SOL", 9),
+    AssetSpec("USDC", 6),
+    AssetSpec("XRP", 6),
+    AssetSpec("DOGE", 8),
+    AssetSpec("ADA", 6),
+)
+DEFAULT_USERS = 64
+EPOCH = "demo-1"
+
+T = TypeVar("T")
 
 
-def _timed(fn: object) -> float:
+def _timed(fn: Callable[[], T]) -> tuple[T, float]:
     start = time.perf_counter()
-    fn()  # type: ignore[operator]
-    return time.perf_counter() - start
+    result = fn()
+    return result, time.perf_counter() - start
 
 
-@click.command()
-@click.option("--proofs", default=8, show_default=True, help="Number of single 64-bit proofs.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@reports_errors
-def demo(proofs: int, as_json: bool) -> None:
-    """Commit, prove and verify on a built-in example, with timings."""
-    if proofs < 1:
-        raise click.BadParameter("must be at least 1", param_hint="--proofs")
+def crypto_section(proofs: int) -> dict[str, Any]:
+    """Prove and verify single 64-bit range proofs; a tampered commitment must be refused."""
     values = [secrets.randbelow(1 << 64) for _ in range(proofs)]
     blindings = [group.random_scalar() for _ in values]
     commitments = [pedersen.commit(v, r) for v, r in zip(values, blindings, strict=True)]
-
     results: list[tuple[RangeProof, list[bytes]]] = []
     prove_times = []
     for v, r in zip(values, blindings, strict=True):
-        start = time.perf_counter()
+        begin = time.perf_counter()
         results.append(RangeProof.prove([v], [r], 64, Transcript(_LABEL)))
-        prove_times.append(time.perf_counter() - start)
+        prove_times.append(time.perf_counter() - begin)
     if [V[0] for _, V in results] != commitments:
-        raise click.ClickException("commitments from the prover differ from pedersen.commit")
-
-    verify_times = [
-        _timed(lambda p=proof, V=V: p.verify(V, 64, Transcript(_LABEL))) for proof, V in results
-    ]
-    batch_time = _timed(lambda: verify_batch([(p, V, 64, Transcript(_LABEL)) for p, V in results]))
-    # A tampered commitment must be refused.
+        raise VerificationError("commitments from the prover differ from pedersen.commit")
+    verify_times = []
+    for p, V in results:
+        begin = time.perf_counter()
+        p.verify(V, 64, Transcript(_LABEL))
+        verify_times.append(time.perf_counter() - begin)
+    _, batch_time = _timed(
+        lambda: verify_batch([(p, V, 64, Transcript(_LABEL)) for p, V in results])
+    )
     forged = group.add(commitments[0], group.BASEPOINT)
     try:
         results[0][0].verify([forged], 64, Transcript(_LABEL))
-        tamper = "ACCEPTED (bug)"
+        tamper_rejected = False
     except VerificationError:
-        tamper = "rejected"
-    report = {
+        tamper_rejected = True
+    return {
         "proofs": proofs,
         "proof_bytes": len(results[0][0].to_bytes()),
         "prove_ms_median": 1e3 * statistics.median(prove_times),
         "verify_ms_median": 1e3 * statistics.median(verify_times),
         "batch_verify_ms": 1e3 * batch_time,
-        "tampered_commitment": tamper,
+        "tampered_commitment_rejected": tamper_rejected,
     }
+
+
+def _verify_one(args: tuple[Path, Path, Path]) -> tuple[str, VerifyOutcome]:
+    proof, root, pub = args
+    return proof.name, verify_proof_file(proof, root, None, pub)
+
+
+def verify_all(
+    folder: Path, root: Path, pub: Path, workers: int, bar: ProgressBar
+) -> list[tuple[str, VerifyOutcome]]:
+    """Verify every proof file in ``folder``, as ``solvency verify`` does, on ``workers``."""
+    files = sorted(folder.glob("*.json"))
+    tasks = [(f, root, pub) for f in files]
+    out = []
+    with bar, _executor(workers) as run:
+        for i, result in enumerate(run(_verify_one, tasks), start=1):
+            out.append(result)
+            bar.update("verify", i, len(files))
+    return out
+
+
+@contextmanager
+def _executor(
+    workers: int,
+) -> Iterator[Callable[[Callable[[Any], Any], list[Any]], Iterator[Any]]]:
+    if workers <= 1:
+        yield lambda fn, items: map(fn, items)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield lambda fn, items: pool.map(fn, items, chunksize=4)
+
+
+def tamper_commitment(src: Path, dst: Path) -> None:
+    """A cheating edit: the first sibling's first commitment replaced by another valid point."""
+    doc = json.loads(src.read_text(encoding="utf-8"))
+    C = bytes.fromhex(doc["path"][0]["commitments"][0])
+    doc["path"][0]["commitments"][0] = group.add(C, group.BASEPOINT).hex()
+    dst.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def tamper_balance(src: Path, dst: Path) -> None:
+    """A cheating edit: the user's first balance raised by one unit (amount kept consistent)."""
+    doc = json.loads(src.read_text(encoding="utf-8"))
+    decimals = doc["assets"][0]["decimals"]
+    units = int(doc["balances"][0]["units"]) + 1
+    doc["balances"][0]["units"] = str(units)
+    doc["balances"][0]["amount"] = format_units(units, decimals)
+    dst.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+@contextmanager
+def _workdir(keep: Path | None) -> Iterator[Path]:
+    if keep is None:
+        with tempfile.TemporaryDirectory(prefix="solvency-demo-") as tmp:
+            yield Path(tmp)
+        return
+    if keep.exists() and (not keep.is_dir() or any(keep.iterdir())):
+        raise InvalidParameterError(f"{keep}: exists and is not an empty folder")
+    keep.mkdir(parents=True, exist_ok=True)
+    yield keep
+
+
+def run_demo(
+    users: int,
+    n_assets: int,
+    proofs: int,
+    workers: int | None,
+    keep: Path | None,
+    seed: int,
+    bar: ProgressBar,
+    say: Callable[[str], None],
+) -> dict[str, Any]:
+    """Run every step, reporting each through ``say``; return the measurements."""
+    assets = DEMO_ASSETS[:n_assets]
+    pool = workers if workers is not None else default_workers()
+    report: dict[str, Any] = {
+        "users": users,
+        "assets": [f"{a.symbol}:{a.decimals}" for a in assets],
+    }
+    t0 = time.perf_counter()
+    crypto, t = _timed(lambda: crypto_section(proofs))
+    report["crypto"] = crypto
+    say("range proofs (ristretto255 Pedersen commitments, dalek-compatible Bulletproofs)")
+    say(f"  proof size             {crypto['proof_bytes']} bytes")
+    say(f"  prove one 64-bit value {crypto['prove_ms_median']:.1f} ms (median of {proofs})")
+    say(f"  verify one proof       {crypto['verify_ms_median']:.1f} ms")
+    say(f"  batch verify of {proofs:<6} {crypto['batch_verify_ms']:.1f} ms")
+    tampered = crypto["tampered_commitment_rejected"]
+    say(f"  tampered commitment    {'rejected' if tampered else 'ACCEPTED (bug)'}")
+    steps: dict[str, float] = {"crypto": t}
+    ok = bool(tampered)
+
+    with _workdir(keep) as work:
+        report["folder"] = str(work) if keep is not None else None
+        specs = ", ".join(f"{a.symbol}:{a.decimals}" for a in assets)
+        say("")
+        say(f"exchange: {users} users, {n_assets} assets ({specs}), {pool} worker(s)")
+        ledger = work / "ledger.csv"
+        pairs = [(a.symbol, a.decimals) for a in assets]
+        _, steps["ledger"] = _timed(lambda: write_synthetic_ledger(ledger, users, pairs, seed))
+        say(f"  ledger   {steps['ledger']:7.2f} s  synthetic ledger.csv")
+        keys, steps["init"] = _timed(lambda: create_keys(work / "keys"))
+        say(f"  init     {steps['init']:7.2f} s  keys/ (public key {keys.fingerprint[:16]})")
+        master_secret = signing.load_master_secret(keys.paths.master)
+        sk = signing.load_signing_key(keys.paths.signing)
+        epoch_dir = work / "epoch"
+        built, steps["build"] = _timed(
+            lambda: build_and_publish(
+                ledger, assets, master_secret, sk, EPOCH, epoch_dir, workers=pool, bar=bar
+            )
+        )
+        s = built.summary
+        phases = ", ".join(f"{k} {v:.2f} s" for k, v in built.timings.items() if k != "total")
+        say(
+            f"  build    {steps['build']:7.2f} s  {s.nodes} nodes ({s.leaves} leaves, "
+            f"{s.internal} internal, {s.padding} padding), height {s.height}, one range "
+            f"proof per node ({phases})"
+        )
+        say(f"           root {s.root_hash.hex()}")
+        proofs_dir = work / "proofs"
+        with open_tree(epoch_dir) as store:
+            count, steps["prove"] = _timed(
+                lambda: prove_all(store, master_secret, proofs_dir, False, bar)
+            )
+        say(f"  prove    {steps['prove']:7.2f} s  {count} proof files in proofs/")
+        report["build"] = built.to_json()
+
+        say("")
+        say("users: solvency verify PROOF --root root.json --pubkey signing.pub")
+        outcomes, steps["verify"] = _timed(
+            lambda: verify_all(proofs_dir, built.root_path, keys.paths.public, pool, bar)
+        )
+        good = sum(o.verified for _, o in outcomes)
+        per_user = statistics.median(o.seconds for _, o in outcomes)
+        say(
+            f"  verify   {steps['verify']:7.2f} s  {good}/{len(outcomes)} VERIFIED "
+            f"({1e3 * per_user:.0f} ms per user, median)"
+        )
+        for name, o in outcomes:
+            if not o.verified:
+                say(f"           {name}: FAILED: {one_line(o.error or '')}")
+        ok = ok and good == len(outcomes) == users
+        report["verify"] = {
+            "verified": good,
+            "files": len(outcomes),
+            "median_seconds_per_user": per_user,
+        }
+
+        say("")
+        say("auditor: solvency export-tree, then solvency audit root.json --tree ...")
+        tree = work / "auditor-tree.sqlite"
+        (_, nodes), steps["export"] = _timed(lambda: export_tree(epoch_dir, tree))
+        say(f"  export   {steps['export']:7.2f} s  {nodes} nodes, no users or openings")
+        audited, steps["audit"] = _timed(
+            lambda: run_audit(
+                built.root_path, built.liabilities_path, tree, keys.paths.public, None
+            )
+        )
+        r = audited.tree
+        if r is not None:
+            say(
+                f"  audit    {steps['audit']:7.2f} s  totals open, {r.nodes} nodes and "
+                f"{r.range_proofs} range proofs checked: VERIFIED"
+            )
+        for a, v in audited.totals:
+            say(f"           total {a.symbol:<5} {format_units(v, a.decimals)}")
+
+        say("")
+        say("tamper check: a cheating exchange edits a user's proof file")
+        victim = next(iter(sorted(proofs_dir.glob("*.json"))))
+        rejected = {}
+        start = time.perf_counter()
+        for what, edit in (
+            ("sibling commitment changed", tamper_commitment),
+            ("balance raised by one unit", tamper_balance),
+        ):
+            forged_file = work / f"tampered-{edit.__name__}.json"
+            edit(victim, forged_file)
+            o = verify_proof_file(forged_file, built.root_path, None, keys.paths.public)
+            rejected[what] = o.error
+            verdict = f"rejected: FAILED: {o.error}" if o.error else "ACCEPTED (bug)"
+            say(f"  {what}: {verdict}")
+            ok = ok and o.error is not None
+        steps["tamper"] = time.perf_counter() - start
+        report["tamper"] = rejected
+
+    steps["total"] = time.perf_counter() - t0
+    report["timings_s"] = steps
+    report["status"] = "ok" if ok else "failed"
+    say("")
+    say(f"total {steps['total']:.1f} s")
+    say(
+        "RESULT: every proof verified, the audit passed, tampering was rejected"
+        if ok
+        else "RESULT: FAILED (see above)"
+    )
+    return report
+
+
+@click.command()
+@click.option("--users", default=DEFAULT_USERS, show_default=True, type=click.IntRange(1, 10**6))
+@click.option(
+    "--assets",
+    "n_assets",
+    default=3,
+    show_default=True,
+    type=click.IntRange(1, len(DEMO_ASSETS)),
+    help="How many of BTC:8 ETH:18 USDT:6 SOL:9 USDC:6 XRP:6 DOGE:8 ADA:6.",
+)
+@click.option(
+    "--proofs",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Single range proofs timed in the crypto section.",
+)
+@click.option("--workers", type=click.IntRange(min=1), help="Processes (default: all cores).")
+@click.option("--seed", default=0, show_default=True, help="Seed of the synthetic ledger.")
+@click.option(
+    "--keep",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Work in this (new or empty) folder and keep the files.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@reports_errors
+def demo(
+    users: int,
+    n_assets: int,
+    proofs: int,
+    workers: int | None,
+    seed: int,
+    keep: Path | None,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Run the whole flow (exchange, users, auditor, tampering) with timings."""
+    bar = ProgressBar.for_command(as_json, quiet)
+    say: Callable[[str], None] = (lambda line: None) if as_json else click.echo
+    report = run_demo(users, n_assets, proofs, workers, keep, seed, bar, say)
     if as_json:
         emit_json(report)
-        return
-    click.echo(f"committed {proofs} random 64-bit values (ristretto255 Pedersen)")
-    click.echo(f"range proof size      {report['proof_bytes']} bytes (dalek format)")
-    click.echo(f"prove, median         {report['prove_ms_median']:.1f} ms")
-    click.echo(f"verify, median        {report['verify_ms_median']:.1f} ms")
-    click.echo(f"batch verify of {proofs:<4} {report['batch_verify_ms']:.1f} ms")
-    click.echo(f"tampered commitment   {tamper}")
-    click.echo("all proofs verified" if tamper == "rejected" else "FAILED")
+    if report["status"] != "ok":
+        raise SystemExit(EXIT_FAILED)

@@ -1,4 +1,4 @@
-"""How commands report: exit codes, one-line errors, and --json output.
+"""How commands report: exit codes, one-line errors, warnings, and --json output.
 
 Exit codes: 0 verified or done; 1 verification failed; 2 bad input or usage.
 """
@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -26,6 +27,16 @@ def emit_json(obj: Any) -> None:
     click.echo(json.dumps(obj, indent=2, sort_keys=True))
 
 
+def one_line(message: str) -> str:
+    """Messages are one line each, whatever the exception text held."""
+    return " ".join(message.split())
+
+
+def warn(message: str) -> None:
+    """A warning line on stderr (results stay alone on stdout)."""
+    click.echo(f"warning: {one_line(message)}", err=True)
+
+
 def reports_errors(func: F) -> F:
     """Turn library errors into one line and the right exit code (with --json, a JSON object)."""
 
@@ -35,9 +46,9 @@ def reports_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except VerificationError as exc:
-            _fail(as_json, "failed", str(exc), EXIT_FAILED)
-        except (SolvencyError, OSError) as exc:
-            _fail(as_json, "error", _describe(exc), EXIT_USAGE)
+            fail(as_json, "failed", str(exc), EXIT_FAILED)
+        except (SolvencyError, OSError, sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            fail(as_json, "error", _describe(exc), EXIT_USAGE)
 
     return wrapper  # type: ignore[return-value]
 
@@ -45,10 +56,14 @@ def reports_errors(func: F) -> F:
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.filename is not None:
         return f"{exc.filename}: {exc.strerror or exc}"
+    if isinstance(exc, sqlite3.DatabaseError):
+        return f"tree database: {exc}"
     return str(exc)
 
 
-def _fail(as_json: bool, status: str, message: str, code: int) -> None:
+def fail(as_json: bool, status: str, message: str, code: int) -> NoReturn:
+    """Report a failure (``FAILED: ...`` for exit 1, ``error: ...`` otherwise) and exit."""
+    message = one_line(message)
     if as_json:
         emit_json({"status": status, "error": message})
     else:

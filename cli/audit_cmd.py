@@ -1,0 +1,209 @@
+"""``solvency audit``: the auditor's checks (docs/PROTOCOL.md section 7).
+
+1. With ``--pubkey``: the Ed25519 signature on root.json.
+2. The liabilities opening: ``C_k(root) == Com(total_k, R_k)`` for every asset, with the
+   totals and blindings from ``--liabilities`` (or, when the exchange published them, from
+   root.json itself); liabilities.json must name the same epoch, root hash and assets.
+3. With ``--tree``: every node of the tree database (sums, hashes, padding openings, root,
+   every range proof), through ``circuits.liabilities.audit_tree``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from solvency import formats, signing
+from solvency.circuits.liabilities import AuditReport, audit_tree, verify_liabilities
+from solvency.errors import VerificationError
+from solvency.ledger import AssetSpec, format_units
+from solvency.store import EpochStore
+
+from .reporting import emit_json, reports_errors
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    root: formats.RootFile
+    totals: tuple[tuple[AssetSpec, int], ...]
+    key_fingerprint: str | None
+    tree: AuditReport | None
+    seconds: float
+
+    def verdict(self) -> str:
+        what = "root commitments open to the declared totals"
+        if self.tree is not None:
+            what += f"; all {self.tree.nodes} tree nodes and range proofs check"
+        if self.key_fingerprint is not None:
+            what += f"; root signed by key {self.key_fingerprint[:16]}"
+        return f"VERIFIED: {what}"
+
+    def to_json(self) -> dict[str, Any]:
+        t = self.tree
+        return {
+            "status": "verified",
+            "epoch": self.root.epoch,
+            "root_hash": self.root.root.hash.hex(),
+            "totals": [
+                {"symbol": a.symbol, "amount": format_units(v, a.decimals), "units": str(v)}
+                for a, v in self.totals
+            ],
+            "signature_checked": self.key_fingerprint is not None,
+            "key_fingerprint": self.key_fingerprint,
+            "tree": None
+            if t is None
+            else {
+                "height": t.height,
+                "nodes": t.nodes,
+                "leaves": t.leaves,
+                "internal": t.internal,
+                "padding": t.padding,
+                "range_proofs": t.range_proofs,
+            },
+            "audit_seconds": self.seconds,
+        }
+
+
+def _totals(
+    root: formats.RootFile, liabilities_path: Path | None
+) -> tuple[tuple[AssetSpec, int, int], ...]:
+    """(asset, total, blinding) per asset, from liabilities.json or the published totals."""
+    if liabilities_path is None:
+        if root.totals is None:
+            raise click.UsageError(
+                "give --liabilities FILE (this root.json does not publish its totals)"
+            )
+        return tuple(
+            (a, t.units, t.blinding) for a, t in zip(root.assets, root.totals, strict=True)
+        )
+    liab = formats.LiabilitiesFile.loads(liabilities_path.read_bytes())
+    if liab.epoch != root.epoch:
+        raise VerificationError(
+            f"epoch mismatch: liabilities are for epoch {liab.epoch}, the root for {root.epoch}"
+        )
+    if not hmac.compare_digest(liab.root_hash, root.root.hash):
+        raise VerificationError("root hash mismatch: the liabilities are for another root")
+    if liab.assets != root.assets:
+        raise VerificationError("assets mismatch: the liabilities list other assets")
+    if root.totals is not None:
+        for t, lt in zip(root.totals, liab.totals, strict=True):
+            if (t.units, t.blinding) != (lt.units, lt.blinding):
+                raise VerificationError(
+                    f"{t.symbol}: the published total differs from the liabilities file"
+                )
+    return tuple((lt.asset, lt.units, lt.blinding) for lt in liab.totals)
+
+
+def run_audit(
+    root_path: Path,
+    liabilities_path: Path | None = None,
+    tree_path: Path | None = None,
+    pubkey_path: Path | None = None,
+    sig_path: Path | None = None,
+) -> AuditResult:
+    """Run the checks; raise VerificationError (exit 1) at the first that fails."""
+    start = time.perf_counter()
+    if sig_path is not None and pubkey_path is None:
+        raise click.UsageError("--sig needs --pubkey")
+    root_bytes = root_path.read_bytes()
+    root = formats.RootFile.loads(root_bytes)
+    fingerprint = None
+    if pubkey_path is not None:
+        key = signing.load_verifying_key(pubkey_path)
+        sig_file = (
+            sig_path if sig_path is not None else root_path.with_name(root_path.name + ".sig")
+        )
+        signature = signing.decode_signature(sig_file.read_bytes(), str(sig_file))
+        try:
+            key.verify(signature, root_bytes)
+        except VerificationError:
+            raise VerificationError(
+                f"signature: {root_path} is not signed by the key in {pubkey_path}"
+            ) from None
+        fingerprint = key.fingerprint()
+    totals = _totals(root, liabilities_path)
+    verify_liabilities(
+        root.root.commitments,
+        [v for _, v, _ in totals],
+        [R for _, _, R in totals],
+        [a.symbol for a, _, _ in totals],
+    )
+    report = None
+    if tree_path is not None:
+        with EpochStore.open(tree_path, readonly=True) as store:
+            if store.epoch != root.epoch:
+                raise VerificationError(
+                    f"epoch mismatch: the tree is for epoch {store.epoch}, the root for "
+                    f"{root.epoch}"
+                )
+            if store.height != root.height:
+                raise VerificationError("height mismatch between the tree and the root")
+            if store.assets != tuple((a.symbol, a.decimals) for a in root.assets):
+                raise VerificationError("assets mismatch between the tree and the root")
+            report = audit_tree(store, root.root.hash, root.root.commitments)
+    return AuditResult(
+        root=root,
+        totals=tuple((a, v) for a, v, _ in totals),
+        key_fingerprint=fingerprint,
+        tree=report,
+        seconds=time.perf_counter() - start,
+    )
+
+
+@click.command("audit")
+@click.argument("root_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--liabilities",
+    "liabilities_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="private/liabilities.json from the exchange.",
+)
+@click.option(
+    "--tree",
+    "tree_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The tree database (solvency export-tree) for the full audit.",
+)
+@click.option(
+    "--pubkey",
+    "pubkey_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The exchange's signing.pub.",
+)
+@click.option(
+    "--sig",
+    "sig_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Signature file (default: <root>.sig).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@reports_errors
+def audit(
+    root_file: Path,
+    liabilities_path: Path | None,
+    tree_path: Path | None,
+    pubkey_path: Path | None,
+    sig_path: Path | None,
+    as_json: bool,
+) -> None:
+    """Check the liabilities opening of ROOT_FILE, and with --tree every node."""
+    result = run_audit(root_file, liabilities_path, tree_path, pubkey_path, sig_path)
+    if as_json:
+        emit_json(result.to_json())
+        return
+    click.echo(f"epoch        {result.root.epoch}")
+    click.echo(f"root hash    {result.root.root.hash.hex()}")
+    for a, v in result.totals:
+        click.echo(f"  {a.symbol:<8}   {format_units(v, a.decimals)}")
+    t = result.tree
+    if t is not None:
+        click.echo(
+            f"tree         height {t.height}, {t.nodes} nodes ({t.leaves} leaves, "
+            f"{t.internal} internal, {t.padding} padding), {t.range_proofs} range proofs checked"
+        )
+    click.echo(result.verdict())

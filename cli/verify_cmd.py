@@ -1,0 +1,226 @@
+"""``solvency verify``: a user checks their inclusion proof (docs/PROTOCOL.md section 6).
+
+Checks, in order, stopping at the first failure:
+
+1. the published root file's Ed25519 signature (with ``--pubkey``);
+2. the proof's epoch, assets and height equal the published root's;
+3. the root in the proof file equals the published root;
+4. ``circuits.inclusion.verify_inclusion``: the leaf recomputed from the user's id, secret
+   and balances, combined with the siblings, gives the root hash and commitments, and every
+   sibling's range proof verifies.
+
+Without ``--root`` the proof is checked against the root it carries, and a warning says the
+root was not compared with the published one. The demo verifies through ``verify_proof_file``
+too, so both take the same path.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from solvency import formats, signing
+from solvency.circuits.inclusion import verify_inclusion
+from solvency.errors import VerificationError
+from solvency.ledger import format_units
+
+from .reporting import EXIT_FAILED, emit_json, one_line, reports_errors, warn
+
+NO_ROOT_WARNING = (
+    "the root was not checked against the published one (pass --root root.json): this only "
+    "shows the proof is consistent with the root inside the file"
+)
+
+
+@dataclass(frozen=True)
+class VerifyOutcome:
+    """What was checked and the verdict (``error`` is None when verified)."""
+
+    proof: formats.InclusionProofFile
+    root_hash: bytes
+    root_checked: bool
+    key_fingerprint: str | None
+    warnings: tuple[str, ...]
+    error: str | None
+    seconds: float
+    cpu_seconds: float
+
+    @property
+    def verified(self) -> bool:
+        return self.error is None
+
+    def balances(self) -> list[dict[str, str]]:
+        p = self.proof
+        return [
+            {"symbol": a.symbol, "amount": format_units(v, a.decimals), "units": str(v)}
+            for a, v in zip(p.assets, p.balances, strict=True)
+        ]
+
+    def verdict(self) -> str:
+        if self.error is not None:
+            return f"FAILED: {one_line(self.error)}"
+        where = "the published root" if self.root_checked else "the root in the proof file"
+        signed = (
+            f", signed by key {self.key_fingerprint[:16]}"
+            if self.key_fingerprint is not None
+            else ""
+        )
+        return (
+            f"VERIFIED: the balances of user {self.proof.user_id!r} are included in "
+            f"{where} of epoch {self.proof.epoch}{signed}"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": "verified" if self.verified else "failed",
+            "error": self.error,
+            "user_id": self.proof.user_id,
+            "epoch": self.proof.epoch,
+            "root_hash": self.root_hash.hex(),
+            "balances": self.balances(),
+            "root_checked": self.root_checked,
+            "signature_checked": self.key_fingerprint is not None,
+            "key_fingerprint": self.key_fingerprint,
+            "warnings": list(self.warnings),
+            "verify_seconds": self.seconds,
+            "verify_cpu_seconds": self.cpu_seconds,
+        }
+
+
+def _compare_with_root(proof: formats.InclusionProofFile, root: formats.RootFile) -> None:
+    """Steps 2 and 3: the proof belongs to this published root."""
+    if proof.epoch != root.epoch:
+        raise VerificationError(
+            f"epoch mismatch: the proof is for epoch {proof.epoch}, the root is for epoch "
+            f"{root.epoch}"
+        )
+    if proof.assets != root.assets:
+        raise VerificationError("assets mismatch: the proof and the root list different assets")
+    if proof.height != root.height:
+        raise VerificationError(
+            f"height mismatch: the proof has {proof.height} levels, the root says {root.height}"
+        )
+    if root.range_bits != 64:
+        raise VerificationError(f"the root declares {root.range_bits}-bit range proofs, not 64")
+    if proof.root != root.root:
+        raise VerificationError(
+            "root mismatch: the root in the proof file is not the published root"
+        )
+
+
+def verify_proof_file(
+    proof_path: Path,
+    root_path: Path | None = None,
+    sig_path: Path | None = None,
+    pubkey_path: Path | None = None,
+) -> VerifyOutcome:
+    """Check one proof file. Unreadable or malformed files raise (exit 2); a failed check is
+    returned as the outcome's ``error`` (exit 1)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    if pubkey_path is not None and root_path is None:
+        raise click.UsageError("--pubkey needs --root (the signature is over root.json)")
+    if sig_path is not None and pubkey_path is None:
+        raise click.UsageError("--sig needs --pubkey")
+    proof = formats.InclusionProofFile.loads(proof_path.read_bytes())
+    warnings: list[str] = []
+    root: formats.RootFile | None = None
+    root_bytes = b""
+    if root_path is not None:
+        root_bytes = root_path.read_bytes()
+        root = formats.RootFile.loads(root_bytes)
+    else:
+        warnings.append(NO_ROOT_WARNING)
+    key = None
+    signature = b""
+    if pubkey_path is not None and root_path is not None:
+        key = signing.load_verifying_key(pubkey_path)
+        sig_file = (
+            sig_path if sig_path is not None else root_path.with_name(root_path.name + ".sig")
+        )
+        signature = signing.decode_signature(sig_file.read_bytes(), str(sig_file))
+    target = root.root if root is not None else proof.root
+    error = None
+    try:
+        if key is not None and root_path is not None:
+            try:
+                key.verify(signature, root_bytes)
+            except VerificationError:
+                raise VerificationError(
+                    f"signature: {root_path} is not signed by the key in {pubkey_path}"
+                ) from None
+        if root is not None:
+            _compare_with_root(proof, root)
+        verify_inclusion(
+            proof.user_id,
+            proof.balances,
+            proof.user_secret,
+            proof.position,
+            proof.path,
+            target.hash,
+            target.commitments,
+            proof.epoch,
+            proof.assets,
+        )
+    except VerificationError as exc:
+        error = str(exc)
+    return VerifyOutcome(
+        proof=proof,
+        root_hash=target.hash,
+        root_checked=root is not None,
+        key_fingerprint=key.fingerprint() if key is not None and error is None else None,
+        warnings=tuple(warnings),
+        error=error,
+        seconds=time.perf_counter() - wall,
+        cpu_seconds=time.process_time() - cpu,
+    )
+
+
+@click.command("verify")
+@click.argument("proof_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--root",
+    "root_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The published root.json.",
+)
+@click.option(
+    "--sig",
+    "sig_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Signature file (default: <root>.sig).",
+)
+@click.option(
+    "--pubkey",
+    "pubkey_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The exchange's signing.pub.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@reports_errors
+def verify(
+    proof_file: Path,
+    root_path: Path | None,
+    sig_path: Path | None,
+    pubkey_path: Path | None,
+    as_json: bool,
+) -> None:
+    """Check that PROOF_FILE's balances are included in the (signed) root."""
+    outcome = verify_proof_file(proof_file, root_path, sig_path, pubkey_path)
+    if as_json:
+        emit_json(outcome.to_json())
+    else:
+        for w in outcome.warnings:
+            warn(w)
+        p = outcome.proof
+        click.echo(f"user       {p.user_id}")
+        click.echo(f"epoch      {p.epoch}")
+        for b in outcome.balances():
+            click.echo(f"  {b['symbol']:<8} {b['amount']}")
+        click.echo(f"root hash  {outcome.root_hash.hex()}")
+        click.echo(outcome.verdict())
+    if not outcome.verified:
+        raise SystemExit(EXIT_FAILED)
