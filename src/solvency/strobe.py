@@ -7,12 +7,27 @@ An operation with flags F starts by absorbing (pos_begin, F); operations with th
 depends on the whole transcript so far. When a block is full, or before a forced permute,
 
     st[pos] ^= pos_begin;  st[pos + 1] ^= 0x04;  st[R + 1] ^= 0x80;  st = F(st)
+
+Each operation is written once, as a generator of *steps*: it pads the block, yields the
+state whose permutation F is due, and goes on once the caller has permuted it. ``run``
+drives one operation by calling ``keccak_f1600`` at each step (the sequential path, and
+the readable twin). ``run_jointly`` drives operations on many distinct states and permutes
+all states due at a step with one ``keccak_f1600_many``: each state sees exactly the bytes
+and permutations it would see alone, so the outputs are byte-identical to ``run``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Generator, Sequence
+from typing import TypeVar
+
 from .errors import InvalidParameterError
-from .keccak import keccak_f1600
+from .keccak import keccak_f1600, keccak_f1600_many
+
+_T = TypeVar("_T")
+
+#: An operation as steps: yields its state each time F is due, returns the operation's result.
+Steps = Generator["Strobe128", None, _T]
 
 R = 166
 FLAG_I = 1
@@ -47,28 +62,41 @@ class Strobe128:
         return other
 
     def meta_ad(self, data: bytes, more: bool) -> None:
-        self._absorb(self._begin_op(FLAG_M | FLAG_A, more) + data)
+        run(self.meta_ad_steps(data, more))
 
     def ad(self, data: bytes, more: bool) -> None:
-        self._absorb(self._begin_op(FLAG_A, more) + data)
+        run(self.ad_steps(data, more))
 
     def prf(self, length: int, more: bool) -> bytes:
-        self._absorb(self._begin_op(FLAG_I | FLAG_A | FLAG_C, more))
+        return run(self.prf_steps(length, more))
+
+    def meta_ad_steps(self, data: bytes, more: bool) -> Steps[None]:
+        """meta-AD(data) as steps: yields this state each time F is due."""
+        yield from self._absorb_steps(self._begin_op(FLAG_M | FLAG_A, more) + data)
+
+    def ad_steps(self, data: bytes, more: bool) -> Steps[None]:
+        """AD(data) as steps: yields this state each time F is due."""
+        yield from self._absorb_steps(self._begin_op(FLAG_A, more) + data)
+
+    def prf_steps(self, length: int, more: bool) -> Steps[bytes]:
+        """PRF(length) as steps; returns the output."""
+        yield from self._absorb_steps(self._begin_op(FLAG_I | FLAG_A | FLAG_C, more))
         # Cipher operations start on a fresh block.
         if not more and self._pos != 0:
-            self._run_f()
-        return self._squeeze(length)
+            self._pad()
+            yield self
+        return (yield from self._squeeze_steps(length))
 
-    def _run_f(self) -> None:
+    def _pad(self) -> None:
+        """Close the block before F: the caller permutes ``_st`` next."""
         st = self._st
         st[self._pos] ^= self._pos_begin
         st[self._pos + 1] ^= 0x04
         st[R + 1] ^= 0x80
-        self._st = bytearray(keccak_f1600(bytes(st)))
         self._pos = 0
         self._pos_begin = 0
 
-    def _absorb(self, data: bytes) -> None:
+    def _absorb_steps(self, data: bytes) -> Steps[None]:
         # XOR whole runs at once: one int XOR per run instead of one per byte.
         i, n = 0, len(data)
         while i < n:
@@ -82,9 +110,10 @@ class Strobe128:
             self._pos = pos + k
             i += k
             if self._pos == R:
-                self._run_f()
+                self._pad()
+                yield self
 
-    def _squeeze(self, length: int) -> bytes:
+    def _squeeze_steps(self, length: int) -> Steps[bytes]:
         out = bytearray()
         while len(out) < length:
             pos = self._pos
@@ -93,7 +122,8 @@ class Strobe128:
             self._st[pos : pos + k] = bytes(k)
             self._pos = pos + k
             if self._pos == R:
-                self._run_f()
+                self._pad()
+                yield self
         return bytes(out)
 
     def _begin_op(self, flags: int, more: bool) -> bytes:
@@ -113,3 +143,48 @@ class Strobe128:
         self._pos_begin = self._pos + 1
         self._cur_flags = flags
         return bytes((old_begin, flags))
+
+
+def run(steps: Steps[_T]) -> _T:
+    """Drive one operation, permuting its state with ``keccak_f1600`` at each step."""
+    while True:
+        try:
+            strobe = next(steps)
+        except StopIteration as done:
+            result: _T = done.value
+            return result
+        strobe._st = bytearray(keccak_f1600(bytes(strobe._st)))
+
+
+def run_jointly(operations: Sequence[tuple[Strobe128, Steps[_T]]]) -> list[_T]:
+    """Drive (state, operation on that state) pairs together; return the results in order.
+
+    At each step every unfinished operation advances to its next permutation point, and all
+    states due are permuted by one ``keccak_f1600_many``. Operations may differ in position
+    and length: those that finish drop out. The states must be distinct objects, since two
+    operations on one state would interleave instead of running one after the other.
+    """
+    if len({id(strobe) for strobe, _ in operations}) != len(operations):
+        raise InvalidParameterError("STROBE: joint operations must act on distinct states")
+    results: dict[int, _T] = {}
+    active = [(index, strobe, steps) for index, (strobe, steps) in enumerate(operations)]
+    while active:
+        due: list[tuple[int, Strobe128, Steps[_T]]] = []
+        for index, strobe, steps in active:
+            try:
+                yielded = next(steps)
+            except StopIteration as done:
+                results[index] = done.value
+                continue
+            if yielded is not strobe:
+                raise InvalidParameterError("STROBE: an operation stepped a state not its own")
+            due.append((index, strobe, steps))
+        if len(due) == 1:
+            strobe = due[0][1]
+            strobe._st = bytearray(keccak_f1600(bytes(strobe._st)))
+        elif due:
+            permuted = keccak_f1600_many([strobe._st for _, strobe, _ in due])
+            for (_, strobe, _), state in zip(due, permuted, strict=True):
+                strobe._st = bytearray(state)
+        active = due
+    return [results[index] for index in range(len(operations))]
