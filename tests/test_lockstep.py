@@ -4,15 +4,19 @@ batch verifier's grouped replay, each checked equal to its sequential twin byte 
 from __future__ import annotations
 
 import os
+import random
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from conftest import make_rng, random_scalar_list
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from solvency import strobe
-from solvency.errors import InvalidParameterError
+from solvency import bulletproofs, generators, inner_product, strobe
+from solvency.bulletproofs import RangeProof, verify_batch
+from solvency.errors import InvalidParameterError, VerificationError
+from solvency.group import L
 from solvency.keccak import keccak_f1600, keccak_f1600_many, keccak_f1600_naive
 from solvency.strobe import Strobe128
 from solvency.transcript import Transcript, TranscriptGroup
@@ -242,3 +246,117 @@ def test_group_bad_arguments_refused_before_any_change(
 def test_group_refuses_non_transcripts() -> None:
     with pytest.raises(InvalidParameterError, match="member 1"):
         TranscriptGroup([Transcript(b"p"), b"p"])
+
+
+# --- grouped replay in verify_batch -----------------------------------------------------
+
+LABEL = b"solvency/v1/test lockstep"
+
+
+def _proof(
+    values: list[int], bits: int, seed: int, t: Transcript
+) -> tuple[RangeProof, list[bytes]]:
+    rng = make_rng(seed)
+    return RangeProof.prove(values, random_scalar_list(rng, len(values)), bits, t, rng=rng)
+
+
+def _context(k: int) -> Transcript:
+    # Members with different prior states (e.g. tree nodes binding their own position).
+    t = Transcript(LABEL)
+    t.append_message(b"node", bytes(k))
+    return t
+
+
+@pytest.fixture(scope="module")
+def proofs() -> list[tuple[RangeProof, list[bytes], int]]:
+    shapes = [(8, 1), (8, 1), (16, 2), (8, 1), (16, 2)]
+    out = []
+    for k, (bits, m) in enumerate(shapes):
+        proof, V = _proof([k + j for j in range(m)], bits, k, _context(k))
+        out.append((proof, V, bits))
+    return out
+
+
+def test_grouped_replay_equals_naive_replay(
+    proofs: list[tuple[RangeProof, list[bytes], int]],
+) -> None:
+    group_items = [bulletproofs._check_item((p, V, n, _context(k))) for k, (p, V, n) in
+                   enumerate(proofs)]  # fmt: skip
+    naive_items = [bulletproofs._check_item((p, V, n, _context(k))) for k, (p, V, n) in
+                   enumerate(proofs)]  # fmt: skip
+    grouped = bulletproofs._replay_all(group_items)
+    naive = [bulletproofs._replay_naive(item) for item in naive_items]
+    assert grouped == naive
+    assert len({c.y for c in grouped}) == len(grouped)
+    # And both leave every transcript in the same state.
+    assert [i.transcript.challenge_bytes(b"end", 32) for i in group_items] == [
+        i.transcript.challenge_bytes(b"end", 32) for i in naive_items
+    ]
+
+
+def test_batch_of_differing_contexts_verifies(
+    proofs: list[tuple[RangeProof, list[bytes], int]],
+) -> None:
+    verify_batch([(p, V, n, _context(k)) for k, (p, V, n) in enumerate(proofs)])
+    items = [(p, V, n, _context(k)) for k, (p, V, n) in enumerate(proofs)]
+    items[2] = (items[2][0], items[2][1], items[2][2], _context(3))  # another node's context
+    with pytest.raises(VerificationError):
+        verify_batch(items)
+
+
+def test_one_transcript_shared_by_consecutive_proofs() -> None:
+    # Proofs made one after another on one transcript verify with one transcript object
+    # passed twice: each replay starts where the previous one ended, as before grouping.
+    t = Transcript(LABEL)
+    p1, V1 = _proof([3], 8, 1, t)
+    p2, V2 = _proof([4], 8, 2, t)
+    tv = Transcript(LABEL)
+    verify_batch([(p1, V1, 8, tv), (p2, V2, 8, tv)])
+    tv = Transcript(LABEL)
+    with pytest.raises(VerificationError):
+        verify_batch([(p1, V1, 8, tv), (p2, V2, 8, Transcript(LABEL))])
+
+
+def test_first_bad_item_decides_the_error(
+    proofs: list[tuple[RangeProof, list[bytes], int]],
+) -> None:
+    p, V, n = proofs[0]
+    bad_shape = (p, V, 7, Transcript(LABEL))
+    not_a_proof = (b"x", V, n, Transcript(LABEL))
+    with pytest.raises(VerificationError):
+        verify_batch([bad_shape, not_a_proof])
+    with pytest.raises(InvalidParameterError):
+        verify_batch([not_a_proof, bad_shape])
+
+
+@pytest.mark.parametrize("lg_N", [0, 1, 4])
+def test_ipp_scalars_equal_inner_product_verification_scalars(lg_N: int) -> None:
+    N = 1 << lg_N
+    rnd = random.Random(lg_N)
+    a = [rnd.randrange(L) for _ in range(N)]
+    b = [rnd.randrange(L) for _ in range(N)]
+    G, H = generators.G_vec(N, 1), generators.H_vec(N, 1)
+    proof = inner_product.prove(Transcript(b"ipp"), 5, [1] * N, [1] * N, [1] * N, G, H, a, b)
+    t = Transcript(b"ipp")
+    u = []
+    for L_pt, R_pt in zip(proof.L_vec, proof.R_vec, strict=True):
+        t.append_message(b"L", L_pt)
+        t.append_message(b"R", R_pt)
+        u.append(t.challenge_scalar(b"u"))
+    expected = inner_product.verification_scalars(proof, N, Transcript(b"ipp"))
+    assert bulletproofs._ipp_scalars(u, N) == expected
+
+
+def test_ipp_scalars_refuse_a_zero_challenge() -> None:
+    with pytest.raises(VerificationError):
+        bulletproofs._ipp_scalars([3, 0], 4)
+
+
+@settings(max_examples=3, deadline=None)
+@given(st.integers(0, 255))
+@example(0)
+def test_single_verify_takes_the_grouped_path(value: int) -> None:
+    proof, V = _proof([value], 8, value, Transcript(LABEL))
+    proof.verify(V, 8, Transcript(LABEL))
+    with pytest.raises(VerificationError):
+        proof.verify(V, 8, _context(1))

@@ -28,6 +28,11 @@ Transcript (dalek): dom-sep "rangeproof v1", u64 n, u64 m, each V; A, S (refused
 identity) -> y, z; T_1, T_2 (same) -> x; t_x, t_x_blinding, e_blinding -> w; then the
 inner-product argument.
 
+Verification first checks every item, then replays the transcripts to get each proof's
+challenges (y, z, x, w, u_1..u_k): proofs of one shape (n, m) go through the same script,
+so they are replayed together by a ``TranscriptGroup`` (their Keccak permutations packed;
+``_replay_naive`` is the one-transcript twin). Then each proof adds its weighted terms.
+
 Byte layout: A || S || T_1 || T_2 || t_x || t_x_blinding || e_blinding || L_0 || R_0 || ..
 || L_{k-1} || R_{k-1} || a || b, 32 bytes each, k = lg(n m); 32 (9 + 2k) bytes in all.
 """
@@ -44,7 +49,7 @@ from .errors import InvalidParameterError, MalformedInputError, VerificationErro
 from .group import IDENTITY, L, Rng
 from .inner_product import InnerProductProof, append_nonidentity
 from .pedersen import PedersenGens
-from .transcript import Transcript
+from .transcript import Transcript, TranscriptGroup
 
 SUPPORTED_BITS = (8, 16, 32, 64)
 MAX_AGGREGATION = generators.MAX_PARTIES
@@ -279,21 +284,20 @@ def verify_batch(items: Sequence[VerifyItem], rng: Rng | None = None) -> None:
     if not items:
         return
     rng = rng or secrets.token_bytes
+    # Every item is checked, in order, before any transcript is touched: the first bad item
+    # raises, as it did when items were checked and replayed one after the other.
+    checked = [_check_item(item) for item in items]
+    challenges = _replay_all(checked)
     shared_G: dict[tuple[int, int], int] = {}
     shared_H: dict[tuple[int, int], int] = {}
     B_scalar = 0
     B_blinding_scalar = 0
     scalars: list[int] = []
     points: list[bytes] = []
-    for index, item in enumerate(items):
-        if not isinstance(item, tuple | list) or len(item) != 4:
-            raise InvalidParameterError("batch items are (proof, commitments, bits, transcript)")
-        proof, commitments, bits, transcript = item
+    for index, (item, ch) in enumerate(zip(checked, challenges, strict=True)):
         # The first proof needs no weight; the others get an independent random one.
         weight = 1 if index == 0 else _nonzero_scalar(rng)
-        b_s, bb_s = _proof_terms(
-            proof, commitments, bits, transcript, weight, rng, shared_G, shared_H, scalars, points
-        )
+        b_s, bb_s = _proof_terms(item, ch, weight, rng, shared_G, shared_H, scalars, points)
         B_scalar += b_s
         B_blinding_scalar += bb_s
     for (party, i), k in shared_G.items():
@@ -320,19 +324,33 @@ def _nonzero_scalar(rng: Rng) -> int:
             return c
 
 
-def _proof_terms(
-    proof: RangeProof,
-    commitments: Sequence[bytes],
-    n: int,
-    transcript: Transcript,
-    weight: int,
-    rng: Rng,
-    shared_G: dict[tuple[int, int], int],
-    shared_H: dict[tuple[int, int], int],
-    scalars: list[int],
-    points: list[bytes],
-) -> tuple[int, int]:
-    """Replay one proof's transcript and add its weighted terms; return (B, B~) scalars."""
+@dataclass(frozen=True)
+class _Item:
+    """A batch item that passed the checks that need no transcript."""
+
+    proof: RangeProof
+    V: list[bytes]
+    n: int
+    m: int
+    transcript: Transcript
+
+
+@dataclass(frozen=True)
+class _Challenges:
+    """One proof's Fiat-Shamir challenges, as the verifier replays them."""
+
+    y: int
+    z: int
+    x: int
+    w: int
+    u: tuple[int, ...]
+
+
+def _check_item(item: VerifyItem) -> _Item:
+    """Types, shape, encodings, sizes and non-identity points of one batch item."""
+    if not isinstance(item, tuple | list) or len(item) != 4:
+        raise InvalidParameterError("batch items are (proof, commitments, bits, transcript)")
+    proof, commitments, n, transcript = item
     if not isinstance(proof, RangeProof):
         raise InvalidParameterError("expected a RangeProof")
     if not isinstance(transcript, Transcript):
@@ -347,26 +365,149 @@ def _proof_terms(
             raise MalformedInputError(f"commitment {j}: expected 32 bytes")
         if not group.is_valid_point(V_j):
             raise VerificationError(f"commitment {j} is not a canonical ristretto255 point")
-    N = n * m
-    if len(proof.ipp.L_vec) != N.bit_length() - 1:
+    k = (n * m).bit_length() - 1
+    if len(proof.ipp.L_vec) != k:
         raise VerificationError("proof size does not match the number of bits and commitments")
+    # dalek's validate_and_append refuses these identities; checked here in transcript order.
+    for name, P in (("A", proof.A), ("S", proof.S), ("T_1", proof.T_1), ("T_2", proof.T_2)):
+        _check_nonidentity(name, P)
+    if len(proof.ipp.R_vec) != k:
+        raise VerificationError("inner-product proof has the wrong number of rounds")
+    for L_pt, R_pt in zip(proof.ipp.L_vec, proof.ipp.R_vec, strict=True):
+        _check_nonidentity("L", L_pt)
+        _check_nonidentity("R", R_pt)
+    return _Item(proof, [bytes(V_j) for V_j in commitments], n, m, transcript)
 
-    _domain_separator(transcript, n, m)
-    for V_j in commitments:
-        transcript.append_message(b"V", bytes(V_j))
-    append_nonidentity(transcript, b"A", proof.A)
-    append_nonidentity(transcript, b"S", proof.S)
-    y = transcript.challenge_scalar(b"y")
-    z = transcript.challenge_scalar(b"z")
-    append_nonidentity(transcript, b"T_1", proof.T_1)
-    append_nonidentity(transcript, b"T_2", proof.T_2)
-    x = transcript.challenge_scalar(b"x")
-    transcript.append_message(b"t_x", group.scalar_to_bytes(proof.t_x))
-    transcript.append_message(b"t_x_blinding", group.scalar_to_bytes(proof.t_x_blinding))
-    transcript.append_message(b"e_blinding", group.scalar_to_bytes(proof.e_blinding))
-    w = transcript.challenge_scalar(b"w")
-    inner_product.domain_separator(transcript, N)
-    u_sq, u_inv_sq, s = inner_product.verification_scalars(proof.ipp, N, transcript)
+
+def _check_nonidentity(name: str, P: bytes) -> None:
+    if P == IDENTITY:
+        raise VerificationError(f"proof element {name} is the identity")
+
+
+def _replay_all(items: Sequence[_Item]) -> list[_Challenges]:
+    """Each item's challenges; items of one shape (n, m) replayed together."""
+    if len({id(item.transcript) for item in items}) != len(items):
+        # One transcript in two items: each replay must see the previous one's end state,
+        # as when items were replayed one after the other.
+        return [_replay_naive(item) for item in items]
+    by_shape: dict[tuple[int, int], list[int]] = {}
+    for index, item in enumerate(items):
+        by_shape.setdefault((item.n, item.m), []).append(index)
+    out: dict[int, _Challenges] = {}
+    for (n, m), indices in by_shape.items():
+        replayed = _replay_group([items[i] for i in indices], n, m)
+        out.update(zip(indices, replayed, strict=True))
+    return [out[index] for index in range(len(items))]
+
+
+def _replay_group(items: Sequence[_Item], n: int, m: int) -> list[_Challenges]:
+    """Challenges of proofs of one shape (n, m), their transcripts replayed together.
+
+    The twin of ``[_replay_naive(item) for item in items]``: the same script, one
+    ``TranscriptGroup`` operation per transcript operation.
+    """
+    K = len(items)
+    N = n * m
+    proofs = [item.proof for item in items]
+    T = TranscriptGroup([item.transcript for item in items])
+    T.append_message(b"dom-sep", [b"rangeproof v1"] * K)
+    T.append_u64(b"n", [n] * K)
+    T.append_u64(b"m", [m] * K)
+    for j in range(m):
+        T.append_message(b"V", [item.V[j] for item in items])
+    _append_points(T, "A", [p.A for p in proofs])
+    _append_points(T, "S", [p.S for p in proofs])
+    y = T.challenge_scalar(b"y")
+    z = T.challenge_scalar(b"z")
+    _append_points(T, "T_1", [p.T_1 for p in proofs])
+    _append_points(T, "T_2", [p.T_2 for p in proofs])
+    x = T.challenge_scalar(b"x")
+    T.append_message(b"t_x", [group.scalar_to_bytes(p.t_x) for p in proofs])
+    T.append_message(b"t_x_blinding", [group.scalar_to_bytes(p.t_x_blinding) for p in proofs])
+    T.append_message(b"e_blinding", [group.scalar_to_bytes(p.e_blinding) for p in proofs])
+    w = T.challenge_scalar(b"w")
+    # inner_product.domain_separator, then per round L, R -> u
+    T.append_message(b"dom-sep", [b"ipp v1"] * K)
+    T.append_u64(b"n", [N] * K)
+    u_rounds: list[list[int]] = []
+    for j in range(N.bit_length() - 1):
+        _append_points(T, "L", [p.ipp.L_vec[j] for p in proofs])
+        _append_points(T, "R", [p.ipp.R_vec[j] for p in proofs])
+        u_rounds.append(T.challenge_scalar(b"u"))
+    return [
+        _Challenges(y[i], z[i], x[i], w[i], tuple(u_j[i] for u_j in u_rounds)) for i in range(K)
+    ]
+
+
+def _append_points(T: TranscriptGroup, name: str, Ps: list[bytes]) -> None:
+    """``append_nonidentity`` for a group (``_check_item`` has already refused identities)."""
+    for P in Ps:
+        _check_nonidentity(name, P)
+    T.append_message(name.encode(), Ps)
+
+
+def _replay_naive(item: _Item) -> _Challenges:
+    """One proof's challenges, replayed on its own transcript (the readable twin)."""
+    proof, t = item.proof, item.transcript
+    N = item.n * item.m
+    _domain_separator(t, item.n, item.m)
+    for V_j in item.V:
+        t.append_message(b"V", V_j)
+    append_nonidentity(t, b"A", proof.A)
+    append_nonidentity(t, b"S", proof.S)
+    y = t.challenge_scalar(b"y")
+    z = t.challenge_scalar(b"z")
+    append_nonidentity(t, b"T_1", proof.T_1)
+    append_nonidentity(t, b"T_2", proof.T_2)
+    x = t.challenge_scalar(b"x")
+    t.append_message(b"t_x", group.scalar_to_bytes(proof.t_x))
+    t.append_message(b"t_x_blinding", group.scalar_to_bytes(proof.t_x_blinding))
+    t.append_message(b"e_blinding", group.scalar_to_bytes(proof.e_blinding))
+    w = t.challenge_scalar(b"w")
+    inner_product.domain_separator(t, N)
+    u: list[int] = []
+    for L_pt, R_pt in zip(proof.ipp.L_vec, proof.ipp.R_vec, strict=True):
+        append_nonidentity(t, b"L", L_pt)
+        append_nonidentity(t, b"R", R_pt)
+        u.append(t.challenge_scalar(b"u"))
+    return _Challenges(y, z, x, w, tuple(u))
+
+
+def _ipp_scalars(u: Sequence[int], N: int) -> tuple[list[int], list[int], list[int]]:
+    """(u_j^2, u_j^-2, s) from the challenges, as ``inner_product.verification_scalars``
+    computes them after its own replay (s_i = prod_j u_j^(+1 if bit (k-j) of i else -1))."""
+    if any(u_j == 0 for u_j in u):  # probability 2^-252; would make u^-1 undefined
+        raise VerificationError("inner-product challenge is zero")
+    k = len(u)
+    u_inv = inner_product._batch_invert(u)
+    u_sq = [u_j * u_j % L for u_j in u]
+    u_inv_sq = [u_j * u_j % L for u_j in u_inv]
+    # s_0 = prod_j u_j^-1; setting bit b of i (round k-1-b) swaps u^-1 for u: times u^2.
+    s0 = 1
+    for u_j in u_inv:
+        s0 = s0 * u_j % L
+    s = [s0]
+    for i in range(1, N):
+        top = i.bit_length() - 1
+        s.append(s[i - (1 << top)] * u_sq[k - 1 - top] % L)
+    return u_sq, u_inv_sq, s
+
+
+def _proof_terms(
+    item: _Item,
+    ch: _Challenges,
+    weight: int,
+    rng: Rng,
+    shared_G: dict[tuple[int, int], int],
+    shared_H: dict[tuple[int, int], int],
+    scalars: list[int],
+    points: list[bytes],
+) -> tuple[int, int]:
+    """Add one proof's weighted terms; return its (B, B~) scalars."""
+    proof, commitments, n, m = item.proof, item.V, item.n, item.m
+    N = n * m
+    y, z, x, w = ch.y, ch.z, ch.x, ch.w
+    u_sq, u_inv_sq, s = _ipp_scalars(ch.u, N)
 
     # c separates the t-check from the inner-product check (dalek draws it at random too).
     c = _nonzero_scalar(rng)
@@ -389,7 +530,7 @@ def _proof_terms(
     scalars += [k * weight for k in u_inv_sq]
     points += proof.ipp.R_vec
     scalars += [cw * zz * z_j for z_j in z_pow]
-    points += [bytes(V_j) for V_j in commitments]
+    points += commitments
     # G_i: -z - a s_i;  H_i: z + y^-i (z^(2+j) 2^(i mod n) - b s_i^-1), s_i^-1 = s_{N-1-i}
     minus_z = -z
     for i in range(N):
