@@ -52,6 +52,8 @@ class PhaseClock:
 
     def durations(self, end: float) -> dict[str, float]:
         names = list(self.starts)
+        if not names:
+            return {}  # a rerun of a complete build: no phase ran
         ends = [self.starts[n] for n in names[1:]] + [end]
         return {n: e - self.starts[n] for n, e in zip(names, ends, strict=True)}
 

@@ -1,0 +1,114 @@
+"""Helpers for the command-line tests: run commands, make keys, ledgers and built epochs.
+
+Imported by tests/test_cli_*.py, tests/test_public_privacy.py (pytest puts tests/ on sys.path).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+
+from solvency.cli.app import cli
+
+
+def run(*args: object) -> Result:
+    """Invoke ``solvency ARGS`` in-process; exceptions other than SystemExit propagate."""
+    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    return result
+
+
+def ok(*args: object) -> Result:
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+@dataclass(frozen=True)
+class Epoch:
+    """A built epoch with every user's proof written."""
+
+    root: Path
+    dir: Path
+    keys: Path
+    proofs: Path
+    ledger: Path
+    assets: tuple[str, ...]
+    epoch: str
+
+    @property
+    def root_json(self) -> Path:
+        return self.dir / "public" / "root.json"
+
+    @property
+    def sig(self) -> Path:
+        return self.dir / "public" / "root.json.sig"
+
+    @property
+    def liabilities(self) -> Path:
+        return self.dir / "private" / "liabilities.json"
+
+    @property
+    def pub(self) -> Path:
+        return self.keys / "signing.pub"
+
+    def proof_files(self) -> list[Path]:
+        return sorted(self.proofs.glob("*.json"))
+
+
+def make_keys(directory: Path) -> Path:
+    ok("init", "--dir", directory)
+    return directory
+
+
+def build_epoch(
+    root: Path,
+    ledger: Path,
+    assets: Sequence[str],
+    keys: Path,
+    epoch: str = "e1",
+    *extra: object,
+) -> Epoch:
+    """init is the caller's; this builds (1 worker unless ``extra`` says otherwise) and proves
+    every user into ``root/<epoch>-proofs``."""
+    out = root / epoch
+    asset_args = [x for a in assets for x in ("--asset", a)]
+    workers = [] if "--workers" in extra else ["--workers", "1"]
+    ok(
+        "build",
+        ledger,
+        "--epoch",
+        epoch,
+        "--out",
+        out,
+        "--keys",
+        keys,
+        *asset_args,
+        *workers,
+        *extra,
+    )
+    proofs = root / f"{epoch}-proofs"
+    ok("prove", out, "--all", "--out", proofs, "--keys", keys)
+    return Epoch(root, out, keys, proofs, ledger, tuple(assets), epoch)
+
+
+def load(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def save(path: Path, doc: Any) -> Path:
+    path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
