@@ -344,12 +344,12 @@ def test_ipp_scalars_equal_inner_product_verification_scalars(lg_N: int) -> None
         t.append_message(b"R", R_pt)
         u.append(t.challenge_scalar(b"u"))
     expected = inner_product.verification_scalars(proof, N, Transcript(b"ipp"))
-    assert bulletproofs._ipp_scalars(u, N) == expected
+    assert inner_product.scalars_from_challenges(u, N) == expected
 
 
 def test_ipp_scalars_refuse_a_zero_challenge() -> None:
     with pytest.raises(VerificationError):
-        bulletproofs._ipp_scalars([3, 0], 4)
+        inner_product.scalars_from_challenges([3, 0], 4)
 
 
 @settings(max_examples=3, deadline=None)

@@ -473,26 +473,6 @@ def _replay_naive(item: _Item) -> _Challenges:
     return _Challenges(y, z, x, w, tuple(u))
 
 
-def _ipp_scalars(u: Sequence[int], N: int) -> tuple[list[int], list[int], list[int]]:
-    """(u_j^2, u_j^-2, s) from the challenges, as ``inner_product.verification_scalars``
-    computes them after its own replay (s_i = prod_j u_j^(+1 if bit (k-j) of i else -1))."""
-    if any(u_j == 0 for u_j in u):  # probability 2^-252; would make u^-1 undefined
-        raise VerificationError("inner-product challenge is zero")
-    k = len(u)
-    u_inv = inner_product._batch_invert(u)
-    u_sq = [u_j * u_j % L for u_j in u]
-    u_inv_sq = [u_j * u_j % L for u_j in u_inv]
-    # s_0 = prod_j u_j^-1; setting bit b of i (round k-1-b) swaps u^-1 for u: times u^2.
-    s0 = 1
-    for u_j in u_inv:
-        s0 = s0 * u_j % L
-    s = [s0]
-    for i in range(1, N):
-        top = i.bit_length() - 1
-        s.append(s[i - (1 << top)] * u_sq[k - 1 - top] % L)
-    return u_sq, u_inv_sq, s
-
-
 def _proof_terms(
     item: _Item,
     ch: _Challenges,
@@ -507,7 +487,7 @@ def _proof_terms(
     proof, commitments, n, m = item.proof, item.V, item.n, item.m
     N = n * m
     y, z, x, w = ch.y, ch.z, ch.x, ch.w
-    u_sq, u_inv_sq, s = _ipp_scalars(ch.u, N)
+    u_sq, u_inv_sq, s = inner_product.scalars_from_challenges(ch.u, N)
 
     # c separates the t-check from the inner-product check (dalek draws it at random too).
     c = _nonzero_scalar(rng)

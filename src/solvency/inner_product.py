@@ -212,6 +212,14 @@ def verification_scalars(
         append_nonidentity(transcript, b"L", L_pt)
         append_nonidentity(transcript, b"R", R_pt)
         u.append(transcript.challenge_scalar(b"u"))
+    return scalars_from_challenges(u, N)
+
+
+def scalars_from_challenges(u: Sequence[int], N: int) -> tuple[list[int], list[int], list[int]]:
+    """(u_j^2, u_j^-2, s) from the round challenges u_1..u_k, with s as in the module doc."""
+    k = len(u)
+    if N != 1 << k:
+        raise VerificationError("inner-product proof has the wrong number of rounds")
     if any(x == 0 for x in u):  # probability 2^-252; would make u^-1 undefined
         raise VerificationError("inner-product challenge is zero")
     u_inv = _batch_invert(u)
