@@ -41,7 +41,7 @@ from solvency.store import EpochStore
 from solvency.synthetic import write_synthetic_ledger
 from solvency.tree import sibling_index
 
-ASSET_SETS = {1: [("BTC", 8)], 3: [("BTC", 8), ("ETH", 18), ("USDT", 6)]}
+ASSET_SETS = {1: [("BTC", 8)], 3: [("BTC", 8), ("ETH", 9), ("USDT", 6)]}
 MASTER = bytes(range(32))
 PATH_HEIGHT = 21
 PROOF_SAMPLE = 24
