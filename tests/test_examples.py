@@ -1,0 +1,41 @@
+"""examples/flow.sh runs the whole flow (exchange, user, auditor, a tampered proof) on
+examples/ledger.csv, with the installed ``solvency`` command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from solvency.ledger import format_units, load_asset_config, read_ledger
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_flow_script(tmp_path: Path) -> None:
+    bin_dir = Path(sys.executable).parent
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PYTHON": sys.executable,
+    }
+    result = subprocess.run(
+        ["bash", str(EXAMPLES / "flow.sh"), str(tmp_path / "work")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "VERIFIED: the balances of user 'alice' are included in the published root" in out
+    assert "VERIFIED: root commitments open to the declared totals; all " in out
+    assert "FAILED: root hash mismatch" in out
+    assert out.rstrip().endswith("== done: every step turned out as it should")
+    # The audit shows the ledger's totals.
+    assets = load_asset_config(EXAMPLES / "assets.json")
+    ledger = read_ledger(EXAMPLES / "ledger.csv", assets)
+    for a, total in zip(assets, ledger.totals, strict=True):
+        assert f"  {a.symbol:<8}   {format_units(total, a.decimals)}" in out.splitlines()
+    assert len(list((tmp_path / "work" / "proofs").glob("*.json"))) == len(ledger.rows)
