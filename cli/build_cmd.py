@@ -29,7 +29,7 @@ from solvency.ledger import AssetSpec, load_asset_config
 
 from .keyfiles import signing_paths, write_public_file
 from .progress import ProgressBar
-from .reporting import emit_json, reports_errors
+from .reporting import emit_json, fail, reports_errors
 
 ROOT_FILE = Path("public") / "root.json"
 SIG_FILE = Path("public") / "root.json.sig"
@@ -260,19 +260,23 @@ def build(
     master_path, signing_path = signing_paths(keys, master_key, signing_key)
     master_secret = signing.load_master_secret(master_path)
     sk = signing.load_signing_key(signing_path)
-    result = build_and_publish(
-        ledger,
-        assets,
-        master_secret,
-        sk,
-        epoch,
-        out_dir,
-        height=height,
-        publish_totals=publish_totals,
-        workers=workers,
-        scheduler=scheduler,
-        bar=ProgressBar.for_command(as_json, quiet),
-    )
+    try:
+        result = build_and_publish(
+            ledger,
+            assets,
+            master_secret,
+            sk,
+            epoch,
+            out_dir,
+            height=height,
+            publish_totals=publish_totals,
+            workers=workers,
+            scheduler=scheduler,
+            bar=ProgressBar.for_command(as_json, quiet),
+        )
+    except KeyboardInterrupt:
+        # Not exit 1 (that means "verification failed"): the shell's code for SIGINT.
+        fail(as_json, "interrupted", "interrupted; rerun the same command to resume", 130)
     if as_json:
         emit_json(result.to_json())
         return

@@ -280,3 +280,31 @@ def test_no_secret_in_any_output(epoch: Epoch, tmp_path: Path) -> None:
     for text in outputs:
         for s in (master, blinding, secret):
             assert s not in text
+
+
+def test_interrupted_build_keeps_its_database_and_resumes(
+    keys: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from solvency.cli import build_cmd
+
+    real = build_cmd.build_epoch
+
+    def interrupted(*args: object, **kwargs: object) -> object:
+        def progress(phase: str, done: int, total: int) -> None:
+            if phase == "proofs" and done > 0:
+                raise KeyboardInterrupt
+
+        kwargs["progress"] = progress
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    ledger = write_csv(tmp_path / "l.csv", HEADER, GOOD)
+    out = tmp_path / "e"
+    monkeypatch.setattr(build_cmd, "build_epoch", interrupted)
+    result = _build(ledger, out, keys)
+    assert result.exit_code == 130  # type: ignore[attr-defined]
+    assert "rerun the same command to resume" in result.stderr  # type: ignore[attr-defined]
+    assert (out / "private" / "epoch.sqlite").exists()
+    assert not (out / "public").exists()
+    monkeypatch.setattr(build_cmd, "build_epoch", real)
+    assert _build(ledger, out, keys).exit_code == 0  # type: ignore[attr-defined]
+    ok("audit", out / "public" / "root.json", "--liabilities", out / "private" / "liabilities.json")
