@@ -43,6 +43,7 @@ class VerifyOutcome:
     proof: formats.InclusionProofFile
     root_hash: bytes
     root_checked: bool
+    #: The signing key's fingerprint when the root's signature was checked and holds.
     key_fingerprint: str | None
     warnings: tuple[str, ...]
     error: str | None
@@ -144,6 +145,7 @@ def verify_proof_file(
         signature = signing.decode_signature(sig_file.read_bytes(), str(sig_file))
     target = root.root if root is not None else proof.root
     error = None
+    fingerprint = None
     try:
         if key is not None and root_path is not None:
             try:
@@ -152,6 +154,7 @@ def verify_proof_file(
                 raise VerificationError(
                     f"signature: {root_path} is not signed by the key in {pubkey_path}"
                 ) from None
+            fingerprint = key.fingerprint()
         if root is not None:
             _compare_with_root(proof, root)
         verify_inclusion(
@@ -171,7 +174,7 @@ def verify_proof_file(
         proof=proof,
         root_hash=target.hash,
         root_checked=root is not None,
-        key_fingerprint=key.fingerprint() if key is not None and error is None else None,
+        key_fingerprint=fingerprint,
         warnings=tuple(warnings),
         error=error,
         seconds=time.perf_counter() - wall,

@@ -229,6 +229,7 @@ def test_verify_json_failure(epochs: tuple[Epoch, Epoch], tmp_path: Path) -> Non
     out = json.loads(result.stdout)
     assert out["status"] == "failed"
     assert out["error"].startswith("root hash mismatch")
+    assert out["signature_checked"] is True  # the root was fine; the path was not
 
 
 def test_audit_with_tree(epochs: tuple[Epoch, Epoch], tmp_path: Path) -> None:
