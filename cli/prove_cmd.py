@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -28,7 +27,6 @@ from .reporting import emit_json, reports_errors
 # Plain names only: no path separators, no leading dot, nothing a shell or filesystem treats
 # specially. "id-" is kept for hashed names so the two kinds never collide.
 _PLAIN_NAME = re.compile(r"(?!id-)[A-Za-z0-9_][A-Za-z0-9._@+-]{0,99}")
-_USERS_PER_QUERY = 1024
 
 
 def proof_file_name(user_id: str) -> str:
@@ -44,15 +42,6 @@ def hashed_file_name(user_id: str) -> str:
 
 def open_tree(epoch_dir: Path) -> EpochStore:
     return EpochStore.open(store_path(epoch_dir), readonly=True)
-
-
-def iter_user_ids(store: EpochStore) -> Iterator[str]:
-    """Every user id, in position order, a bounded number of rows per query."""
-    positions = sorted(store.iter_positions())
-    for i in range(0, len(positions), _USERS_PER_QUERY):
-        chunk = positions[i : i + _USERS_PER_QUERY]
-        for user in store.users_in_range(chunk[0], chunk[-1] + 1):
-            yield user.user_id
 
 
 def write_proof(
@@ -72,7 +61,7 @@ def prove_all(
     done = 0
     with bar:
         bar.update("prove", 0, total)
-        for user_id in iter_user_ids(store):
+        for user_id in store.iter_user_ids():
             name = proof_file_name(user_id)
             # Case-insensitive filesystems would merge "Alice.json" and "alice.json".
             if name.lower() in used:

@@ -375,6 +375,20 @@ class EpochStore:
             out.extend(self._user_row(r) for r in rows)
         return out
 
+    def iter_user_ids(self) -> Iterator[str]:
+        """Every user id in id order, streamed by keyset paging (constant memory)."""
+        last = ""
+        while True:
+            rows = self._conn.execute(
+                "SELECT user_id FROM users WHERE user_id > ? ORDER BY user_id LIMIT ?",
+                (last, _BATCH),
+            ).fetchall()
+            if not rows:
+                return
+            for (uid,) in rows:
+                yield uid
+            last = rows[-1][0]
+
     def iter_positions(self) -> Iterator[int]:
         """All user positions (unsorted), streamed."""
         for (p,) in self._conn.execute("SELECT position FROM users"):
