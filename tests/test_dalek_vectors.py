@@ -162,9 +162,9 @@ def _flip(data: bytes, pos: int, mask: int) -> bytes:
     return data[:pos] + bytes([data[pos] ^ mask]) + data[pos + 1 :]
 
 
-@pytest.mark.parametrize(("bits", "m"), [(64, 1), (8, 8)], ids=["64bit-m1", "8bit-m8"])
-def test_every_byte_flip_rejected(bits: int, m: int) -> None:
-    data, V = _case(bits, m)
+@pytest.mark.parametrize(("bits", "m", "data", "V"), CASES, ids=IDS)
+def test_every_byte_flip_rejected(bits: int, m: int, data: bytes, V: list[bytes]) -> None:
+    # Every byte of every one of dalek's 16 proofs.
     for pos in range(len(data)):
         # Vary the bit flipped with the position so every bit index of every field is hit.
         _assert_rejected(_flip(data, pos, 1 << (pos % 8)), V, bits)
