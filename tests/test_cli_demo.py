@@ -58,13 +58,18 @@ def test_progress_bar_only_on_a_terminal_without_json_or_quiet() -> None:
 
 def test_progress_bar_draws_and_finishes_lines() -> None:
     tty = _Tty()
-    with ProgressBar.for_command(False, False, tty) as bar:
+    now = [100.0]
+    with ProgressBar(True, tty, clock=lambda: now[0]) as bar:
         bar.update("tree", 0, 4)
+        now[0] += 2.0
+        bar.update("tree", 1, 4)  # 1 item in 2 s: 0.5/s, 3 left take 6 s
+        now[0] += 6.0
         bar.update("tree", 4, 4)
-        bar.update("proofs", 10, 10)
+        bar.update("proofs", 10, 10)  # a resumed phase: nothing done in this run yet
     out = tty.getvalue()
     assert "\rtree     [" + "." * 30 + "] 0/4" in out
-    assert "\rtree     [" + "#" * 30 + "] 4/4\n" in out
+    assert "\rtree     [" + "#" * 7 + "." * 23 + "] 1/4  0.5/s  0:06 left" in out
+    assert "\rtree     [" + "#" * 30 + "] 4/4  0.5/s  0:08 elapsed\n" in out
     assert out.endswith("\rproofs   [" + "#" * 30 + "] 10/10\n")
     silent = io.StringIO()
     with ProgressBar(False, silent) as off:
