@@ -24,6 +24,7 @@ from solvency.errors import VerificationError
 from solvency.ledger import AssetSpec, format_units
 from solvency.store import EpochStore
 
+from .options import EXISTING_FILE, file_option
 from .reporting import emit_json, reports_errors
 
 
@@ -156,31 +157,15 @@ def run_audit(
 
 
 @click.command("audit")
-@click.argument("root_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--liabilities",
-    "liabilities_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="private/liabilities.json from the exchange.",
+@click.argument("root_file", type=EXISTING_FILE)
+@file_option(
+    "--liabilities", "liabilities_path", help="private/liabilities.json from the exchange."
 )
-@click.option(
-    "--tree",
-    "tree_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The tree database (solvency export-tree) for the full audit.",
+@file_option(
+    "--tree", "tree_path", help="The tree database (solvency export-tree) for the full audit."
 )
-@click.option(
-    "--pubkey",
-    "pubkey_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The exchange's signing.pub.",
-)
-@click.option(
-    "--sig",
-    "sig_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Signature file (default: <root>.sig).",
-)
+@file_option("--pubkey", "pubkey_path", help="The exchange's signing.pub.")
+@file_option("--sig", "sig_path", help="Signature file (default: <root>.sig).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @reports_errors
 def audit(

@@ -28,6 +28,7 @@ from solvency.errors import SolvencyError
 from solvency.ledger import AssetSpec, load_asset_config
 
 from .keyfiles import signing_paths, write_public_file
+from .options import EXISTING_FILE
 from .progress import ProgressBar
 from .reporting import emit_json, fail, reports_errors
 
@@ -212,7 +213,7 @@ def build_and_publish(
 
 
 @click.command("build")
-@click.argument("ledger", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("ledger", type=EXISTING_FILE)
 @click.option("--epoch", required=True, help="Epoch id: 1-64 characters of A-Z a-z 0-9 . _ : -")
 @click.option(
     "--out",
@@ -224,7 +225,7 @@ def build_and_publish(
 @click.option("--asset", "asset_specs", multiple=True, metavar="SYM:DEC", help="Repeatable.")
 @click.option(
     "--assets-config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help='JSON {"format": "solvency-assets", "version": 1, "assets": [...]}.',
 )
 @click.option("--keys", type=click.Path(file_okay=False, path_type=Path), help="Key directory.")

@@ -28,6 +28,7 @@ from solvency.circuits.inclusion import verify_inclusion
 from solvency.errors import VerificationError
 from solvency.ledger import format_units
 
+from .options import EXISTING_FILE, file_option
 from .reporting import EXIT_FAILED, emit_json, one_line, reports_errors, warn
 
 NO_ROOT_WARNING = (
@@ -183,25 +184,10 @@ def verify_proof_file(
 
 
 @click.command("verify")
-@click.argument("proof_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--root",
-    "root_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The published root.json.",
-)
-@click.option(
-    "--sig",
-    "sig_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Signature file (default: <root>.sig).",
-)
-@click.option(
-    "--pubkey",
-    "pubkey_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The exchange's signing.pub.",
-)
+@click.argument("proof_file", type=EXISTING_FILE)
+@file_option("--root", "root_path", help="The published root.json.")
+@file_option("--sig", "sig_path", help="Signature file (default: <root>.sig).")
+@file_option("--pubkey", "pubkey_path", help="The exchange's signing.pub.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @reports_errors
 def verify(

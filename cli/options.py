@@ -1,0 +1,17 @@
+"""Click parameter types and options shared by the commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+#: An input file that must exist (click names it in a one-line usage error, exit 2).
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def file_option(*decls: str, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--name dest`` taking an existing file."""
+    return click.option(*decls, type=EXISTING_FILE, help=help)
