@@ -18,12 +18,13 @@ from typing import Any
 
 import click
 
-from solvency import formats, signing
+from solvency import formats
 from solvency.circuits.liabilities import AuditReport, audit_tree, verify_liabilities
 from solvency.errors import VerificationError
 from solvency.ledger import AssetSpec, format_units
 from solvency.store import EpochStore
 
+from .keyfiles import RootSignature
 from .options import EXISTING_FILE, file_option
 from .reporting import emit_json, reports_errors
 
@@ -115,18 +116,7 @@ def run_audit(
     root = formats.RootFile.loads(root_bytes)
     fingerprint = None
     if pubkey_path is not None:
-        key = signing.load_verifying_key(pubkey_path)
-        sig_file = (
-            sig_path if sig_path is not None else root_path.with_name(root_path.name + ".sig")
-        )
-        signature = signing.decode_signature(sig_file.read_bytes(), str(sig_file))
-        try:
-            key.verify(signature, root_bytes)
-        except VerificationError:
-            raise VerificationError(
-                f"signature: {root_path} is not signed by the key in {pubkey_path}"
-            ) from None
-        fingerprint = key.fingerprint()
+        fingerprint = RootSignature.load(root_path, pubkey_path, sig_path).check(root_bytes)
     totals = _totals(root, liabilities_path)
     verify_liabilities(
         root.root.commitments,

@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from solvency import signing
+from solvency.errors import VerificationError
 from solvency.group import Rng
 
 DEFAULT_KEYS_DIR = Path("solvency-keys")
@@ -100,3 +101,40 @@ def signing_paths(
         return master_key, signing_key
     paths = KeyPaths.in_dir(keys if keys is not None else DEFAULT_KEYS_DIR)
     return paths.master, paths.signing
+
+
+@dataclass(frozen=True)
+class RootSignature:
+    """The exchange's key and its detached signature over root.json, read but not checked.
+
+    Reading (``load``) fails on unreadable or malformed files (exit 2); ``check`` fails with
+    VerificationError (exit 1) when the signature does not verify.
+    """
+
+    key: signing.VerifyingKey
+    signature: bytes
+    root_path: Path
+    pubkey_path: Path
+
+    @classmethod
+    def load(cls, root_path: Path, pubkey_path: Path, sig_path: Path | None) -> RootSignature:
+        """``sig_path`` defaults to ``<root>.sig`` beside root.json."""
+        sig_file = (
+            sig_path if sig_path is not None else root_path.with_name(root_path.name + ".sig")
+        )
+        return cls(
+            key=signing.load_verifying_key(pubkey_path),
+            signature=signing.decode_signature(sig_file.read_bytes(), str(sig_file)),
+            root_path=root_path,
+            pubkey_path=pubkey_path,
+        )
+
+    def check(self, root_bytes: bytes) -> str:
+        """Verify the signature over the exact bytes of root.json; return the key's fingerprint."""
+        try:
+            self.key.verify(self.signature, root_bytes)
+        except VerificationError:
+            raise VerificationError(
+                f"signature: {self.root_path} is not signed by the key in {self.pubkey_path}"
+            ) from None
+        return self.key.fingerprint()

@@ -23,11 +23,12 @@ from typing import Any
 
 import click
 
-from solvency import formats, signing
+from solvency import formats
 from solvency.circuits.inclusion import verify_inclusion
 from solvency.errors import VerificationError
 from solvency.ledger import format_units
 
+from .keyfiles import RootSignature
 from .options import EXISTING_FILE, file_option
 from .reporting import EXIT_FAILED, emit_json, one_line, reports_errors, warn
 
@@ -136,26 +137,18 @@ def verify_proof_file(
         root = formats.RootFile.loads(root_bytes)
     else:
         warnings.append(NO_ROOT_WARNING)
-    key = None
-    signature = b""
-    if pubkey_path is not None and root_path is not None:
-        key = signing.load_verifying_key(pubkey_path)
-        sig_file = (
-            sig_path if sig_path is not None else root_path.with_name(root_path.name + ".sig")
-        )
-        signature = signing.decode_signature(sig_file.read_bytes(), str(sig_file))
+    # Key and signature files are read first: a malformed one is bad input (exit 2).
+    root_signature = (
+        RootSignature.load(root_path, pubkey_path, sig_path)
+        if pubkey_path is not None and root_path is not None
+        else None
+    )
     target = root.root if root is not None else proof.root
     error = None
     fingerprint = None
     try:
-        if key is not None and root_path is not None:
-            try:
-                key.verify(signature, root_bytes)
-            except VerificationError:
-                raise VerificationError(
-                    f"signature: {root_path} is not signed by the key in {pubkey_path}"
-                ) from None
-            fingerprint = key.fingerprint()
+        if root_signature is not None:
+            fingerprint = root_signature.check(root_bytes)
         if root is not None:
             _compare_with_root(proof, root)
         verify_inclusion(
