@@ -11,8 +11,6 @@ Commands take ``--keys DIR`` or the single files (``--master-key``, ``--signing-
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,17 +65,7 @@ def create_keys(directory: Path, force: bool = False, rng: Rng | None = None) ->
 
 def write_public_file(path: Path, data: bytes) -> None:
     """Write a public file atomically (mode 0644): readers never see half of it."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    signing.write_file_atomic(path, data, mode=0o644, overwrite=True)
 
 
 def master_key_path(keys: Path | None, master_key: Path | None) -> Path:

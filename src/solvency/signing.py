@@ -182,20 +182,27 @@ def decode_signature(data: bytes | str, where: str = "signature file") -> bytes:
 def write_secret_file(
     path: str | os.PathLike[str], data: bytes, *, overwrite: bool = False
 ) -> None:
-    """Create ``path`` holding ``data`` with mode 0600, atomically.
+    """Create ``path`` holding ``data`` with mode 0600, atomically (``write_file_atomic``)."""
+    write_file_atomic(path, data, mode=0o600, overwrite=overwrite)
+
+
+def write_file_atomic(
+    path: str | os.PathLike[str], data: bytes, *, mode: int, overwrite: bool = False
+) -> None:
+    """Create ``path`` holding ``data`` with ``mode``, atomically.
 
     The bytes go to a temporary file in the same directory (``mkstemp`` creates it 0600), are
     flushed to disk, and the file is then linked into place: readers never see a partial
     file, and without ``overwrite`` an existing file is never replaced (SecretFileExistsError).
     """
     if not isinstance(data, bytes):
-        raise MalformedInputError("secret file content: expected bytes")
+        raise MalformedInputError("file content: expected bytes")
     target = Path(path)
     if not overwrite and target.exists():
         raise SecretFileExistsError(f"{target}: already exists; refusing to overwrite it")
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        os.fchmod(fd, 0o600)
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
