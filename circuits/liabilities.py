@@ -17,14 +17,15 @@ sum of non-negative balances: no node's value wraps modulo l (section 5).
 from __future__ import annotations
 
 import hmac
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from solvency import group
 from solvency.errors import InvalidParameterError, VerificationError
 from solvency.group import Rng
+from solvency.parallel import Workers, run_tasks
 from solvency.pedersen import PedersenGens
-from solvency.store import EpochStore
+from solvency.store import EpochStore, StoredNode
 from solvency.tree import NodeKind
 
 from .node import check_internal_node, check_padding_node
@@ -75,75 +76,52 @@ def audit_tree(
     root_commitments: Sequence[bytes] | None = None,
     chunk_size: int = 64,
     rng: Rng | None = None,
+    workers: Workers | None = None,
 ) -> AuditReport:
     """Check every node of a tree database (section 7); raise VerificationError naming the
     node (level, index) at fault. ``root_hash``/``root_commitments``, when given, are the
-    signed root's and must match the tree's root."""
+    signed root's and must match the tree's root.
+
+    This process walks the tree and checks sums and hashes; the range proofs, most of the
+    work, go out in batches of ``chunk_size`` to ``workers`` (default: this process).
+    """
     H = store.height
     counts = {kind: 0 for kind in NodeKind}
-    proofs = 0
-    pending: list[NodeProofItem] = []
-
-    def flush() -> None:
-        nonlocal proofs
-        try:
-            verify_nodes_batch(store.epoch, pending, rng)
-        except NodeProofError as exc:
-            raise VerificationError(
-                f"range proof of node (level {exc.level}, index {exc.index}) does not verify"
-            ) from exc
-        proofs += len(pending)
-        pending.clear()
-
     seen = 0
-    for level in range(H + 1):
-        internal_here = 0
-        # Streamed: a level of a million-user tree does not fit in memory as objects.
-        for n in store.iter_level_nodes(level):
-            seen += 1
-            where = f"node (level {level}, index {n.index})"
-            for k, C_k in enumerate(n.commitments):
-                if not group.is_valid_point(C_k):
-                    raise VerificationError(f"{where}: commitment {k} is not a valid point")
-            if n.kind is NodeKind.LEAF:
-                if level != 0:
-                    raise VerificationError(f"{where}: a leaf above level 0")
-            elif n.kind is NodeKind.PADDING:
-                seed = store.pad_seed(level, n.index)
-                if seed is None:
-                    raise VerificationError(f"{where}: padding node without its seed")
-                check_padding_node(level, n.index, n.commitments, n.hash, seed)
-                if level > 0 and (
-                    store.node(level - 1, 2 * n.index) is not None
-                    or store.node(level - 1, 2 * n.index + 1) is not None
-                ):
-                    raise VerificationError(f"{where}: padding node with stored children")
-            else:
-                if level == 0:
-                    raise VerificationError(f"{where}: an internal node at the leaf level")
-                left = store.node(level - 1, 2 * n.index)
-                right = store.node(level - 1, 2 * n.index + 1)
-                if left is None or right is None:
-                    raise VerificationError(f"{where}: a child is missing")
-                check_internal_node(
-                    level,
-                    n.index,
-                    n.commitments,
-                    n.hash,
-                    (left.commitments, left.hash),
-                    (right.commitments, right.hash),
-                )
-                internal_here += 1
-            counts[n.kind] += 1
-            if n.proof is None:
-                raise VerificationError(f"{where}: range proof missing")
-            pending.append(NodeProofItem(level, n.index, n.commitments, n.proof))
-            if len(pending) >= chunk_size:
-                flush()
-        # Every node one level down is a child of an internal node here: no orphans.
-        if level > 0 and store.count_level(level - 1) != 2 * internal_here:
-            raise VerificationError(f"level {level - 1}: nodes without a stored parent")
-    flush()
+
+    def chunks() -> Iterator[tuple[str, list[NodeProofItem]]]:
+        nonlocal seen
+        pending: list[NodeProofItem] = []
+        for level in range(H + 1):
+            internal_here = 0
+            # Streamed: a level of a million-user tree does not fit in memory as objects.
+            for n in store.iter_level_nodes(level):
+                seen += 1
+                _check_node(store, level, n)
+                internal_here += n.kind is NodeKind.INTERNAL
+                counts[n.kind] += 1
+                if n.proof is None:
+                    raise VerificationError(
+                        f"node (level {level}, index {n.index}): range proof missing"
+                    )
+                pending.append(NodeProofItem(level, n.index, n.commitments, n.proof))
+                if len(pending) >= chunk_size:
+                    yield store.epoch, pending
+                    pending = []
+            # Every node one level down is a child of an internal node here: no orphans.
+            if level > 0 and store.count_level(level - 1) != 2 * internal_here:
+                raise VerificationError(f"level {level - 1}: nodes without a stored parent")
+        if pending:
+            yield store.epoch, pending
+
+    proofs = 0
+    if workers is None or rng is not None:
+        # In this process (an injected rng, for reproducible tests, is not shared).
+        for epoch, items in chunks():
+            proofs += _verify_chunk((epoch, items), rng)
+    else:
+        for count in run_tasks(workers, _verify_chunk, chunks()):
+            proofs += count
     if seen != store.count_nodes():
         raise VerificationError("the database holds nodes outside the tree's levels")
     root = store.node(H, 0)
@@ -167,3 +145,51 @@ def audit_tree(
         padding=counts[NodeKind.PADDING],
         range_proofs=proofs,
     )
+
+
+def _verify_chunk(task: tuple[str, list[NodeProofItem]], rng: Rng | None = None) -> int:
+    """Batch-verify one chunk of node range proofs (a pure task for workers); return its size."""
+    epoch, items = task
+    try:
+        verify_nodes_batch(epoch, items, rng)
+    except NodeProofError as exc:
+        raise VerificationError(
+            f"range proof of node (level {exc.level}, index {exc.index}) does not verify"
+        ) from exc
+    return len(items)
+
+
+def _check_node(store: EpochStore, level: int, n: StoredNode) -> None:
+    """The structural checks of one node: valid points, kind, padding opening, parent sums."""
+    where = f"node (level {level}, index {n.index})"
+    for k, C_k in enumerate(n.commitments):
+        if not group.is_valid_point(C_k):
+            raise VerificationError(f"{where}: commitment {k} is not a valid point")
+    if n.kind is NodeKind.LEAF:
+        if level != 0:
+            raise VerificationError(f"{where}: a leaf above level 0")
+    elif n.kind is NodeKind.PADDING:
+        seed = store.pad_seed(level, n.index)
+        if seed is None:
+            raise VerificationError(f"{where}: padding node without its seed")
+        check_padding_node(level, n.index, n.commitments, n.hash, seed)
+        if level > 0 and (
+            store.node(level - 1, 2 * n.index) is not None
+            or store.node(level - 1, 2 * n.index + 1) is not None
+        ):
+            raise VerificationError(f"{where}: padding node with stored children")
+    else:
+        if level == 0:
+            raise VerificationError(f"{where}: an internal node at the leaf level")
+        left = store.node(level - 1, 2 * n.index)
+        right = store.node(level - 1, 2 * n.index + 1)
+        if left is None or right is None:
+            raise VerificationError(f"{where}: a child is missing")
+        check_internal_node(
+            level,
+            n.index,
+            n.commitments,
+            n.hash,
+            (left.commitments, left.hash),
+            (right.commitments, right.hash),
+        )

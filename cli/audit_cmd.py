@@ -22,6 +22,7 @@ from solvency import formats
 from solvency.circuits.liabilities import AuditReport, audit_tree, verify_liabilities
 from solvency.errors import VerificationError
 from solvency.ledger import AssetSpec, format_units
+from solvency.parallel import make_workers
 from solvency.store import EpochStore
 
 from .keyfiles import RootSignature
@@ -107,8 +108,12 @@ def run_audit(
     tree_path: Path | None = None,
     pubkey_path: Path | None = None,
     sig_path: Path | None = None,
+    workers: int | None = 1,
 ) -> AuditResult:
-    """Run the checks; raise VerificationError (exit 1) at the first that fails."""
+    """Run the checks; raise VerificationError (exit 1) at the first that fails.
+
+    The tree's range proofs are checked on ``workers`` processes (None: every core).
+    """
     start = time.perf_counter()
     if sig_path is not None and pubkey_path is None:
         raise click.UsageError("--sig needs --pubkey")
@@ -136,7 +141,8 @@ def run_audit(
                 raise VerificationError("height mismatch between the tree and the root")
             if store.assets != tuple((a.symbol, a.decimals) for a in root.assets):
                 raise VerificationError("assets mismatch between the tree and the root")
-            report = audit_tree(store, root.root.hash, root.root.commitments)
+            with make_workers(workers) as pool:
+                report = audit_tree(store, root.root.hash, root.root.commitments, workers=pool)
     return AuditResult(
         root=root,
         totals=tuple((a, v) for a, v, _ in totals),
@@ -156,6 +162,12 @@ def run_audit(
 )
 @file_option("--pubkey", "pubkey_path", help="The exchange's signing.pub.")
 @file_option("--sig", "sig_path", help="Signature file (default: <root>.sig).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes checking the tree's range proofs (default: every core).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @reports_errors
 def audit(
@@ -164,10 +176,11 @@ def audit(
     tree_path: Path | None,
     pubkey_path: Path | None,
     sig_path: Path | None,
+    workers: int | None,
     as_json: bool,
 ) -> None:
     """Check the liabilities opening of ROOT_FILE, and with --tree every node."""
-    result = run_audit(root_file, liabilities_path, tree_path, pubkey_path, sig_path)
+    result = run_audit(root_file, liabilities_path, tree_path, pubkey_path, sig_path, workers)
     if as_json:
         emit_json(result.to_json())
         return

@@ -261,7 +261,7 @@ def run_demo(
         say(f"  export   {steps['export']:7.2f} s  {nodes} nodes, no users or openings")
         audited, steps["audit"] = _timed(
             lambda: run_audit(
-                built.root_path, built.liabilities_path, tree, keys.paths.public, None
+                built.root_path, built.liabilities_path, tree, keys.paths.public, None, pool
             )
         )
         r = audited.tree

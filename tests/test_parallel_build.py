@@ -190,3 +190,31 @@ def test_memory_does_not_grow_with_users(tmp_path: Path, monkeypatch: pytest.Mon
     bitmap = (1 << 15) // 8  # H = 15 for 15,000 users
     upper_tree = 2 * (1 << (15 - 8)) * 1024
     assert peak_large - peak_small < 20 * (large - small) + bitmap + upper_tree
+
+
+def test_audit_on_workers_matches_and_names_a_bad_proof(
+    reference: builder.BuildSummary, tmp_path: Path
+) -> None:
+    from solvency.errors import VerificationError
+    from solvency.parallel import make_workers
+
+    with EpochStore.open(reference.store_path, readonly=True) as store:
+        alone = audit_tree(store, reference.root_hash, reference.root_commitments)
+        with make_workers(2) as pool:
+            spread = audit_tree(
+                store, reference.root_hash, reference.root_commitments, chunk_size=8, workers=pool
+            )
+    assert spread == alone
+    # A cheating exchange swaps two nodes' proofs in the tree it hands the auditor.
+    copy = tmp_path / "tree.sqlite"
+    with EpochStore.open(reference.store_path, readonly=True) as store:
+        store.export_tree(copy)
+    with sqlite3.connect(copy) as conn:
+        (a, pa), (b, pb) = conn.execute(
+            "SELECT idx, proof FROM nodes WHERE level = 1 ORDER BY idx LIMIT 2"
+        ).fetchall()
+        conn.execute("UPDATE nodes SET proof = ? WHERE level = 1 AND idx = ?", (pb, a))
+        conn.execute("UPDATE nodes SET proof = ? WHERE level = 1 AND idx = ?", (pa, b))
+    with EpochStore.open(copy, readonly=True) as store, make_workers(2) as pool:
+        with pytest.raises(VerificationError, match=rf"node \(level 1, index {a}\)"):
+            audit_tree(store, chunk_size=8, workers=pool)
