@@ -109,10 +109,12 @@ def run_audit(
     pubkey_path: Path | None = None,
     sig_path: Path | None = None,
     workers: int | None = 1,
+    scheduler: str | None = None,
 ) -> AuditResult:
     """Run the checks; raise VerificationError (exit 1) at the first that fails.
 
-    The tree's range proofs are checked on ``workers`` processes (None: every core).
+    The tree's range proofs are checked on ``workers`` processes (None: every core), or on
+    the Dask cluster at ``scheduler``.
     """
     start = time.perf_counter()
     if sig_path is not None and pubkey_path is None:
@@ -141,7 +143,7 @@ def run_audit(
                 raise VerificationError("height mismatch between the tree and the root")
             if store.assets != tuple((a.symbol, a.decimals) for a in root.assets):
                 raise VerificationError("assets mismatch between the tree and the root")
-            with make_workers(workers) as pool:
+            with make_workers(workers, scheduler) as pool:
                 report = audit_tree(store, root.root.hash, root.root.commitments, workers=pool)
     return AuditResult(
         root=root,
@@ -168,6 +170,12 @@ def run_audit(
     default=None,
     help="Processes checking the tree's range proofs (default: every core).",
 )
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Check the range proofs on this Dask scheduler (tcp://host:8786) instead.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @reports_errors
 def audit(
@@ -177,10 +185,13 @@ def audit(
     pubkey_path: Path | None,
     sig_path: Path | None,
     workers: int | None,
+    scheduler: str | None,
     as_json: bool,
 ) -> None:
     """Check the liabilities opening of ROOT_FILE, and with --tree every node."""
-    result = run_audit(root_file, liabilities_path, tree_path, pubkey_path, sig_path, workers)
+    result = run_audit(
+        root_file, liabilities_path, tree_path, pubkey_path, sig_path, workers, scheduler
+    )
     if as_json:
         emit_json(result.to_json())
         return
