@@ -17,6 +17,7 @@ many tasks there are, and yields results in submission order.
 from __future__ import annotations
 
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -80,8 +81,20 @@ def _dask_executor(address: str) -> Iterator[Workers]:
 
 @contextmanager
 def _pool(workers: int) -> Iterator[Workers]:
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # Ctrl-C reaches the whole process group. Workers ignore it, so that only this process
+    # stops: it cancels the queued tasks and waits for the running ones (one chunk each).
+    # A worker killed by SIGINT mid-task could otherwise leave the pool's shutdown hanging.
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+    try:
         yield Workers(pool, workers, f"{workers} local processes")
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextmanager
