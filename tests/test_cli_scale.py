@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -20,7 +21,7 @@ from solvency.synthetic import write_synthetic_ledger
 def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("scale")
     ledger = tmp / "ledger.csv"
-    write_synthetic_ledger(ledger, 24, [("BTC", 8)], seed=5)
+    write_synthetic_ledger(ledger, 40, [("BTC", 8)], seed=5)
     return ledger, make_keys(tmp / "keys")
 
 
@@ -64,6 +65,18 @@ def test_workers_and_scheduler_together_are_refused(
     assert "not both" in result.output
 
 
+def _proofs_written(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return int(
+                conn.execute("SELECT count(*) FROM nodes WHERE proof IS NOT NULL").fetchone()[0]
+            )
+    except sqlite3.Error:  # not created yet, or busy: try again
+        return 0
+
+
 def test_ctrl_c_exits_130_and_the_rerun_resumes(setup: tuple[Path, Path], tmp_path: Path) -> None:
     ledger, keys = setup
     out = tmp_path / "e"
@@ -73,11 +86,10 @@ def test_ctrl_c_exits_130_and_the_rerun_resumes(setup: tuple[Path, Path], tmp_pa
     child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              start_new_session=True)  # fmt: skip
     db = out / "private" / "epoch.sqlite"
-    # Wait until proving has started (the database exists and holds nodes), then Ctrl-C.
+    # Wait until proving has started (the database holds a few proofs), then Ctrl-C.
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and child.poll() is None:
-        if db.exists():
-            time.sleep(1.0)
+        if _proofs_written(db) >= 4:
             break
         time.sleep(0.05)
     assert child.poll() is None, "the build finished before it could be interrupted"
