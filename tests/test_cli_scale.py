@@ -36,7 +36,7 @@ def test_scheduler_option_gives_the_local_root(setup: tuple[Path, Path], tmp_pat
     local = _build(ledger, keys, tmp_path / "local", "--workers", "1")
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
-        host="127.0.0.1", dashboard_address=None,
+        host="127.0.0.1", dashboard_address="127.0.0.1:0",
     ) as cluster:  # fmt: skip
         remote = _build(ledger, keys, tmp_path / "dask", "--scheduler", cluster.scheduler_address)
         # The auditor's range-proof checks can run on the cluster too.

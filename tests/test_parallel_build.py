@@ -85,7 +85,7 @@ def test_dask_cluster_gives_the_same_result(
     # processes=False keeps the workers in this process; tcp gives a real scheduler address.
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
-        host="127.0.0.1", dashboard_address=None,
+        host="127.0.0.1", dashboard_address="127.0.0.1:0",
     ) as cluster:  # fmt: skip
         summary = builder.build_epoch(
             ledger,
