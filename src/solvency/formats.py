@@ -34,7 +34,15 @@ from typing import Any, ClassVar, TypeVar
 
 from . import group
 from .errors import MalformedInputError, UnsupportedVersionError
-from .ledger import MAX_DECIMALS, MAX_UNITS, AssetSpec, check_assets, check_user_id, format_units
+from .ledger import (
+    MAX_DECIMALS,
+    MAX_UNITS,
+    AssetSpec,
+    check_assets,
+    check_user_id,
+    format_units,
+    unique_keys,
+)
 
 VERSION = 1
 ROOT_FORMAT = "solvency-root"
@@ -296,12 +304,7 @@ def _decode_json(data: bytes | str) -> object:
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in result:
-            raise MalformedInputError(f"document: duplicate key {k!r}")
-        result[k] = v
-    return result
+    return unique_keys(pairs, "document: ")
 
 
 def _no_constant(name: str) -> Any:

@@ -314,7 +314,7 @@ def load_asset_config(path: str | os.PathLike[str]) -> tuple[AssetSpec, ...]:
     except UnicodeDecodeError:
         raise MalformedInputError(f"{name}: not UTF-8") from None
     try:
-        doc = json.loads(text, object_pairs_hook=_unique_keys)
+        doc = json.loads(text, object_pairs_hook=unique_keys)
     except (json.JSONDecodeError, MalformedInputError) as e:
         raise MalformedInputError(f"{name}: not valid JSON: {e}") from None
     if not isinstance(doc, dict):
@@ -462,10 +462,11 @@ def _digits(text: str) -> str:
     return text if len(text) <= _ECHO_CHARS else text[: _ECHO_CHARS - 3] + "..."
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unique_keys(pairs: list[tuple[str, Any]], where: str = "") -> dict[str, Any]:
+    """``json.loads`` object hook refusing a key given twice (strict parsing of every file)."""
     result: dict[str, Any] = {}
     for k, v in pairs:
         if k in result:
-            raise MalformedInputError(f"duplicate key {k!r}")
+            raise MalformedInputError(f"{where}duplicate key {k!r}")
         result[k] = v
     return result
