@@ -81,7 +81,7 @@ def test_indices_at_and_above_2_63_keep_unsigned_order(tmp_path: Path) -> None:
         )
         assert store.full_node(0, 2**64 - 1) == next(n for n in nodes if n.index == 2**64 - 1)
         assert len(store.sibling_path(2**64 - 1)) == 64
-        assert sorted(store.positions()) == positions
+        assert sorted(store.iter_positions()) == positions
 
 
 def test_refuses_foreign_files_and_versions(tmp_path: Path) -> None:

@@ -17,7 +17,6 @@ above that, a set of taken slots (about 70 bytes per user).
 
 from __future__ import annotations
 
-import hmac
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -25,14 +24,10 @@ from pathlib import Path
 
 from .errors import InvalidParameterError
 from .ledger import AssetSpec, duplicate_id_error, iter_ledger
-from .tree import UserLeaf
+from .tree import UserLeaf, _position_digest
 
 _BATCH = 8192
 _BITMAP_MAX_HEIGHT = 30
-
-
-def _sort_key(position_key: bytes, uid: bytes, j: int) -> bytes:
-    return hmac.digest(position_key, uid + j.to_bytes(4, "little"), "sha256")
 
 
 def stage_ledger(
@@ -60,7 +55,7 @@ def stage_ledger(
         for r in iter_ledger(ledger_path, assets, check_duplicates=False):
             uid = r.user_id.encode("utf-8")
             balances = b"".join(u.to_bytes(8, "little") for u in r.units)
-            batch.append((r.user_id, _sort_key(position_key, uid, 0), r.row, balances))
+            batch.append((r.user_id, _position_digest(position_key, uid, 0), r.row, balances))
             for k, u in enumerate(r.units):
                 totals[k] += u
             count += 1
@@ -130,7 +125,9 @@ def placed_users(
             while not taken.claim(p):
                 j += 1
                 p = (
-                    int.from_bytes(_sort_key(position_key, uid.encode("utf-8"), j)[:8], "big")
+                    int.from_bytes(
+                        _position_digest(position_key, uid.encode("utf-8"), j)[:8], "big"
+                    )
                     & mask
                 )
             units = tuple(

@@ -394,10 +394,6 @@ class EpochStore:
         for (p,) in self._conn.execute("SELECT position FROM users"):
             yield _u(p)
 
-    def positions(self) -> list[int]:
-        """All user positions (unsorted)."""
-        return [_u(r[0]) for r in self._conn.execute("SELECT position FROM users")]
-
     # --- nodes -----------------------------------------------------------------------------
 
     def write_nodes(
