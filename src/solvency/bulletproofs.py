@@ -45,7 +45,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import generators, group, inner_product
-from .errors import InvalidParameterError, MalformedInputError, VerificationError
+from .errors import (
+    InvalidParameterError,
+    MalformedInputError,
+    UnsupportedVersionError,
+    VerificationError,
+)
 from .group import IDENTITY, L, Rng
 from .inner_product import InnerProductProof, append_nonidentity
 from .pedersen import PedersenGens
@@ -114,8 +119,6 @@ class RangeProof:
 
     @classmethod
     def from_json(cls, obj: Any) -> RangeProof:
-        from .errors import UnsupportedVersionError
-
         if not isinstance(obj, dict) or set(obj) != {"format", "version", "proof"}:
             raise MalformedInputError("range proof JSON: expected keys format, version, proof")
         if obj["format"] != JSON_FORMAT:
