@@ -28,9 +28,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from solvency import group
-from solvency.bulletproofs import RangeProof, verify_batch
-from solvency.transcript import Transcript
+from solvency.crypto import group
+from solvency.crypto.bulletproofs import RangeProof, verify_batch
+from solvency.crypto.transcript import Transcript
 
 LABEL = b"solvency/v1/bench rangeproof"
 BITS = 64

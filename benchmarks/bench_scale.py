@@ -30,11 +30,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from solvency import __version__, builder
-from solvency.ledger import AssetSpec
-from solvency.parallel import make_workers, run_tasks
-from solvency.store import EpochStore
-from solvency.synthetic import write_synthetic_ledger
+from solvency import __version__
+from solvency.epoch import builder
+from solvency.epoch.parallel import make_workers, run_tasks
+from solvency.epoch.store import EpochStore
+from solvency.epoch.synthetic import write_synthetic_ledger
+from solvency.files.ledger import AssetSpec
 
 MASTER = bytes(range(32))
 EPOCH = "scale-1"

@@ -33,15 +33,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from solvency import __version__, builder, formats, signing
+from solvency import __version__
 from solvency.circuits.inclusion import verify_inclusion
 from solvency.cli.verify_cmd import verify_proof_file
-from solvency.formats import InclusionProofFile
-from solvency.ledger import AssetSpec
-from solvency.parallel import default_workers
-from solvency.store import EpochStore
-from solvency.synthetic import write_synthetic_ledger
-from solvency.tree import sibling_index
+from solvency.epoch import builder
+from solvency.epoch.parallel import default_workers
+from solvency.epoch.store import EpochStore
+from solvency.epoch.synthetic import write_synthetic_ledger
+from solvency.epoch.tree import sibling_index
+from solvency.files import formats, signing
+from solvency.files.formats import InclusionProofFile
+from solvency.files.ledger import AssetSpec
 
 ASSET_SETS = {1: [("BTC", 8)], 3: [("BTC", 8), ("ETH", 9), ("USDT", 6)]}
 MASTER = bytes(range(32))

@@ -19,7 +19,7 @@ import hmac
 from collections.abc import Sequence
 from typing import Protocol
 
-from solvency import derive, group
+from solvency.crypto import derive, group
 from solvency.errors import MalformedInputError, VerificationError
 
 from .node import leaf_commitments, parent
@@ -27,7 +27,7 @@ from .range import NodeProofError, NodeProofItem, verify_nodes_batch
 
 
 class PathStepLike(Protocol):
-    """A sibling on the path (``solvency.formats.PathStep`` has this shape)."""
+    """A sibling on the path (``solvency.files.formats.PathStep`` has this shape)."""
 
     @property
     def commitments(self) -> tuple[bytes, ...]: ...

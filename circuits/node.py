@@ -15,15 +15,49 @@ Hu, Zhang and Guo, ePrint 2018/1139).
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Sequence
 
-from solvency import derive, group
+from solvency.crypto import derive, group
+from solvency.crypto.pedersen import PedersenGens
 from solvency.errors import VerificationError
-from solvency.pedersen import PedersenGens
-from solvency.tree import add_commitments, leaf_hash, node_hash, pad_hash
 
 _PC = PedersenGens.default()
+_TAG_LEAF = b"solvency/v1/leaf"
+_TAG_NODE = b"solvency/v1/node"
+_TAG_PAD = b"solvency/v1/pad"
+
+
+def leaf_hash(leaf_id: bytes, commitments: Sequence[bytes]) -> bytes:
+    """h = SHA256(b"solvency/v1/leaf" || leaf_id || C_0 || .. || C_{a-1})."""
+    return hashlib.sha256(_TAG_LEAF + leaf_id + b"".join(commitments)).digest()
+
+
+def node_hash(
+    left_commitments: Sequence[bytes],
+    left_hash: bytes,
+    right_commitments: Sequence[bytes],
+    right_hash: bytes,
+) -> bytes:
+    """h = SHA256(b"solvency/v1/node" || C(L) || h(L) || C(R) || h(R)): both children bound."""
+    return hashlib.sha256(
+        _TAG_NODE
+        + b"".join(left_commitments)
+        + left_hash
+        + b"".join(right_commitments)
+        + right_hash
+    ).digest()
+
+
+def pad_hash(seed: bytes) -> bytes:
+    """h = SHA256(b"solvency/v1/pad" || s)."""
+    return hashlib.sha256(_TAG_PAD + seed).digest()
+
+
+def add_commitments(left: Sequence[bytes], right: Sequence[bytes]) -> tuple[bytes, ...]:
+    """C_k(L) + C_k(R) for every asset k."""
+    return tuple(group._add(a, b) for a, b in zip(left, right, strict=True))
 
 
 def leaf_commitments(

@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from solvency.bulletproofs import RangeProof, verify_batch
+from solvency.crypto.bulletproofs import RangeProof, verify_batch
+from solvency.crypto.group import IDENTITY, Rng
+from solvency.crypto.transcript import Transcript
 from solvency.errors import InvalidParameterError, SolvencyError, VerificationError
-from solvency.group import IDENTITY, Rng
-from solvency.transcript import Transcript
 
 RANGE_BITS = 64
 _LABEL = b"solvency/v1/node-range"

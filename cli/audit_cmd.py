@@ -5,7 +5,7 @@
    totals and blindings from ``--liabilities`` (or, when the exchange published them, from
    root.json itself); liabilities.json must name the same epoch, root hash and assets.
 3. With ``--tree``: every node of the tree database (sums, hashes, padding openings, root,
-   every range proof), through ``circuits.liabilities.audit_tree``.
+   every range proof), through ``epoch.audit.audit_tree``.
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ from typing import Any
 
 import click
 
-from solvency import formats
-from solvency.circuits.liabilities import AuditReport, audit_tree, verify_liabilities
+from solvency.circuits.liabilities import verify_liabilities
+from solvency.epoch.audit import AuditReport, audit_tree
+from solvency.epoch.parallel import make_workers
+from solvency.epoch.store import EpochStore
 from solvency.errors import VerificationError
-from solvency.ledger import AssetSpec, format_units
-from solvency.parallel import make_workers
-from solvency.store import EpochStore
+from solvency.files import formats
+from solvency.files.ledger import AssetSpec, format_units
 
 from .keyfiles import RootSignature
 from .options import EXISTING_FILE, file_option

@@ -22,10 +22,12 @@ from typing import Any
 
 import click
 
-from solvency import __version__, derive, formats, signing
-from solvency.builder import BuildSummary, build_epoch, store_path
+from solvency import __version__
+from solvency.crypto import derive
+from solvency.epoch.builder import BuildSummary, build_epoch, store_path
 from solvency.errors import SolvencyError
-from solvency.ledger import AssetSpec, load_asset_config
+from solvency.files import formats, signing
+from solvency.files.ledger import AssetSpec, load_asset_config
 
 from .keyfiles import signing_paths, write_public_file
 from .options import EXISTING_FILE

@@ -27,13 +27,14 @@ from typing import Any, TypeVar
 
 import click
 
-from solvency import group, pedersen, signing
-from solvency.bulletproofs import RangeProof, verify_batch
+from solvency.crypto import group, pedersen
+from solvency.crypto.bulletproofs import RangeProof, verify_batch
+from solvency.crypto.transcript import Transcript
+from solvency.epoch.parallel import default_workers
+from solvency.epoch.synthetic import write_synthetic_ledger
 from solvency.errors import InvalidParameterError, VerificationError
-from solvency.ledger import AssetSpec, format_units
-from solvency.parallel import default_workers
-from solvency.synthetic import write_synthetic_ledger
-from solvency.transcript import Transcript
+from solvency.files import signing
+from solvency.files.ledger import AssetSpec, format_units
 
 from .audit_cmd import run_audit
 from .build_cmd import build_and_publish

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import click
 
-from solvency import signing
+from solvency.crypto.group import Rng
 from solvency.errors import VerificationError
-from solvency.group import Rng
+from solvency.files import signing
 
 DEFAULT_KEYS_DIR = Path("solvency-keys")
 MASTER_KEY = "master.key"

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import click
 
-from solvency import signing
-from solvency.builder import export_user_proof, store_path
+from solvency.epoch.builder import export_user_proof, store_path
+from solvency.epoch.store import EpochStore
 from solvency.errors import InvalidParameterError
-from solvency.store import EpochStore
+from solvency.files import signing
 
 from .keyfiles import master_key_path
 from .progress import ProgressBar

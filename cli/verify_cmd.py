@@ -23,10 +23,10 @@ from typing import Any
 
 import click
 
-from solvency import formats
 from solvency.circuits.inclusion import verify_inclusion
 from solvency.errors import VerificationError
-from solvency.ledger import format_units
+from solvency.files import formats
+from solvency.files.ledger import format_units
 
 from .keyfiles import RootSignature
 from .options import EXISTING_FILE, file_option

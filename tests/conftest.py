@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 from hypothesis import strategies as st
 
-from solvency.group import L
+from solvency.crypto.group import L
 
 Rng = Callable[[int], bytes]
 

@@ -16,16 +16,16 @@ from conftest import Rng, make_rng, random_scalar_list, values_in_range
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solvency import bulletproofs, group, pedersen
-from solvency.bulletproofs import RangeProof, verify_batch
+from solvency.crypto import bulletproofs, group, pedersen
+from solvency.crypto.bulletproofs import RangeProof, verify_batch
+from solvency.crypto.group import BASEPOINT, IDENTITY, L
+from solvency.crypto.transcript import Transcript
 from solvency.errors import (
     InvalidParameterError,
     MalformedInputError,
     SolvencyError,
     VerificationError,
 )
-from solvency.group import BASEPOINT, IDENTITY, L
-from solvency.transcript import Transcript
 
 LABEL = b"solvency/v1/test rangeproof"
 ALL_BITS = (8, 16, 32, 64)

@@ -15,10 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solvency import builder, derive, pedersen, tree
-from solvency.builder import ProofStep, UserProof
 from solvency.circuits.inclusion import verify_inclusion
-from solvency.circuits.liabilities import audit_tree, verify_liabilities
+from solvency.circuits.liabilities import verify_liabilities
 from solvency.circuits.node import check_internal_node
 from solvency.circuits.range import (
     NodeProofError,
@@ -27,12 +25,16 @@ from solvency.circuits.range import (
     verify_node,
     verify_nodes_batch,
 )
+from solvency.crypto import derive, pedersen
+from solvency.crypto.group import L
+from solvency.epoch import builder, tree
+from solvency.epoch.audit import audit_tree
+from solvency.epoch.builder import ProofStep, UserProof
+from solvency.epoch.store import STATE_COMPLETE, EpochStore
+from solvency.epoch.tree import Node, NodeKind, TreeContext
 from solvency.errors import InvalidParameterError, MalformedInputError, VerificationError
-from solvency.formats import InclusionProofFile
-from solvency.group import L
-from solvency.ledger import AssetSpec, LedgerRow, write_ledger
-from solvency.store import STATE_COMPLETE, EpochStore
-from solvency.tree import Node, NodeKind, TreeContext
+from solvency.files.formats import InclusionProofFile
+from solvency.files.ledger import AssetSpec, LedgerRow, write_ledger
 
 MASTER = bytes(range(32))
 ONE = (AssetSpec("BTC", 8),)

@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from cli_support import Epoch, build_epoch, load, make_keys, ok, run, save, write_csv
 
-from solvency import group
-from solvency.ledger import AssetSpec, format_units, read_ledger
-from solvency.synthetic import write_synthetic_ledger
+from solvency.crypto import group
+from solvency.epoch.synthetic import write_synthetic_ledger
+from solvency.files.ledger import AssetSpec, format_units, read_ledger
 
 ONE_ASSET = ("BTC:8",)
 THREE_ASSETS = ("BTC:8", "ETH:18", "USDT:6")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cli_support import load, make_keys, ok
 
-from solvency.synthetic import write_synthetic_ledger
+from solvency.epoch.synthetic import write_synthetic_ledger
 
 
 @pytest.fixture(scope="module")

@@ -20,11 +20,11 @@ from conftest import make_rng
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solvency import group, pedersen
-from solvency.bulletproofs import RangeProof, verify_batch
+from solvency.crypto import group, pedersen
+from solvency.crypto.bulletproofs import RangeProof, verify_batch
+from solvency.crypto.group import BASEPOINT, L
+from solvency.crypto.transcript import Transcript
 from solvency.errors import MalformedInputError, VerificationError
-from solvency.group import BASEPOINT, L
-from solvency.transcript import Transcript
 
 VECTORS = Path(__file__).resolve().parents[2] / "shared" / "vectors" / "dalek_rangeproofs.json"
 if not VECTORS.is_file():

@@ -1,4 +1,4 @@
-"""solvency.derive against a readable RFC 5869 HKDF written from the protocol text."""
+"""solvency.crypto.derive against a readable RFC 5869 HKDF written from the protocol text."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solvency import derive
+from solvency.crypto import derive
+from solvency.crypto.group import L
 from solvency.errors import InvalidParameterError, MalformedInputError
-from solvency.group import L
 
 secrets32 = st.binary(min_size=32, max_size=32)
 epoch_ids = st.text(

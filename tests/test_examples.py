@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from solvency.ledger import format_units, load_asset_config, read_ledger
+from solvency.files.ledger import format_units, load_asset_config, read_ledger
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

@@ -14,9 +14,10 @@ from conftest import make_rng, scalars
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solvency import pedersen
+from solvency.crypto import pedersen
+from solvency.crypto.group import L
 from solvency.errors import MalformedInputError, UnsupportedVersionError
-from solvency.formats import (
+from solvency.files.formats import (
     INCLUSION_PROOF_FORMAT,
     LIABILITIES_FORMAT,
     ROOT_FORMAT,
@@ -30,8 +31,7 @@ from solvency.formats import (
     load_schema,
     rfc3339_utc,
 )
-from solvency.group import L
-from solvency.ledger import MAX_UNITS, AssetSpec, format_units
+from solvency.files.ledger import MAX_UNITS, AssetSpec, format_units
 
 # --- strategies ---------------------------------------------------------------------------------
 

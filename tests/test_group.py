@@ -13,9 +13,9 @@ from conftest import SCALAR_EDGES, make_rng, nonzero_scalars, scalars
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from solvency import group
+from solvency.crypto import group
+from solvency.crypto.group import BASEPOINT, IDENTITY, L
 from solvency.errors import MalformedInputError
-from solvency.group import BASEPOINT, IDENTITY, L
 
 # --- RFC 9496 decoding, naively ---------------------------------------------------------
 

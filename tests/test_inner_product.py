@@ -7,9 +7,9 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solvency import generators, group, inner_product
-from solvency.group import L
-from solvency.transcript import Transcript
+from solvency.crypto import generators, group, inner_product
+from solvency.crypto.group import L
+from solvency.crypto.transcript import Transcript
 
 
 def _setup(N: int, seed: int) -> tuple[int, list[int], list[int], list[int], list[int]]:

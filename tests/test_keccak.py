@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from solvency.keccak import keccak_f1600, keccak_f1600_lanes, keccak_f1600_naive
+from solvency.crypto.keccak import keccak_f1600, keccak_f1600_lanes, keccak_f1600_naive
 
 states = st.binary(min_size=200, max_size=200)
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from solvency.errors import MalformedInputError, UnsupportedVersionError
-from solvency.ledger import (
+from solvency.files.ledger import (
     MAX_UNITS,
     AssetSpec,
     Ledger,

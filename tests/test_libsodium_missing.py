@@ -31,7 +31,7 @@ def test_library_import_raises_the_specific_error() -> None:
     code = _NO_SODIUM.replace(
         "from solvency.cli.main import main\nmain()",
         "from solvency.errors import LibsodiumMissingError\n"
-        "try:\n    import solvency.group\nexcept LibsodiumMissingError as e:\n"
+        "try:\n    import solvency.crypto.group\nexcept LibsodiumMissingError as e:\n"
         "    print('missing:', e)\n    sys.exit(0)\nsys.exit(1)",
     )
     result = subprocess.run(

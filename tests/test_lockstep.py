@@ -13,13 +13,13 @@ from conftest import make_rng, random_scalar_list
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from solvency import bulletproofs, generators, inner_product, strobe
-from solvency.bulletproofs import RangeProof, verify_batch
+from solvency.crypto import bulletproofs, generators, inner_product, strobe
+from solvency.crypto.bulletproofs import RangeProof, verify_batch
+from solvency.crypto.group import L
+from solvency.crypto.keccak import keccak_f1600, keccak_f1600_many, keccak_f1600_naive
+from solvency.crypto.strobe import Strobe128
+from solvency.crypto.transcript import Transcript, TranscriptGroup
 from solvency.errors import InvalidParameterError, VerificationError
-from solvency.group import L
-from solvency.keccak import keccak_f1600, keccak_f1600_many, keccak_f1600_naive
-from solvency.strobe import Strobe128
-from solvency.transcript import Transcript, TranscriptGroup
 
 # --- keccak_f1600_many ------------------------------------------------------------------
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from solvency import builder
-from solvency.circuits.liabilities import audit_tree
-from solvency.ledger import AssetSpec
-from solvency.store import EpochStore
-from solvency.synthetic import write_synthetic_ledger
+from solvency.epoch import builder
+from solvency.epoch.audit import audit_tree
+from solvency.epoch.store import EpochStore
+from solvency.epoch.synthetic import write_synthetic_ledger
+from solvency.files.ledger import AssetSpec
 
 MASTER = bytes(range(32))
 ASSETS = [AssetSpec("BTC", 8)]
@@ -107,8 +107,8 @@ def test_dask_cluster_gives_the_same_result(
 _CHILD = textwrap.dedent(
     """
     import sys
-    from solvency import builder
-    from solvency.ledger import AssetSpec
+    from solvency.epoch import builder
+    from solvency.files.ledger import AssetSpec
 
     def progress(phase, done, total):
         print(phase, done, total, flush=True)
@@ -182,8 +182,8 @@ def test_memory_does_not_grow_with_users(tmp_path: Path, monkeypatch: pytest.Mon
     # and about as many nodes above them, under 1 KiB each). Beyond those, ten times the
     # users must cost less than 20 bytes of Python heap per added user; holding each row as
     # Python objects would cost several hundred.
-    monkeypatch.setattr("solvency.staging._BATCH", 256)
-    monkeypatch.setattr("solvency.store._BATCH", 256)
+    monkeypatch.setattr("solvency.epoch.staging._BATCH", 256)
+    monkeypatch.setattr("solvency.epoch.store._BATCH", 256)
     small, large = 1_500, 15_000
     peak_small = _peak_python_memory(small, tmp_path)
     peak_large = _peak_python_memory(large, tmp_path)
@@ -195,8 +195,8 @@ def test_memory_does_not_grow_with_users(tmp_path: Path, monkeypatch: pytest.Mon
 def test_audit_on_workers_matches_and_names_a_bad_proof(
     reference: builder.BuildSummary, tmp_path: Path
 ) -> None:
+    from solvency.epoch.parallel import make_workers
     from solvency.errors import VerificationError
-    from solvency.parallel import make_workers
 
     with EpochStore.open(reference.store_path, readonly=True) as store:
         alone = audit_tree(store, reference.root_hash, reference.root_commitments)

@@ -9,10 +9,10 @@ from conftest import scalars
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from solvency import group, pedersen
+from solvency.crypto import group, pedersen
+from solvency.crypto.group import BASEPOINT, IDENTITY, L
+from solvency.crypto.pedersen import PedersenGens
 from solvency.errors import InvalidParameterError, MalformedInputError, VerificationError
-from solvency.group import BASEPOINT, IDENTITY, L
-from solvency.pedersen import PedersenGens
 
 #: dalek's PedersenGens::default().B_blinding, as given in the shared dalek-compat notes.
 DALEK_B_BLINDING = "8c9240b456a9e6dc65c377a1048d745f94a08cdb7f44cbcd7b46f34048871134"

@@ -21,7 +21,7 @@ from cli_support import load, make_keys, ok, write_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solvency.ledger import AssetSpec, format_units
+from solvency.files.ledger import AssetSpec, format_units
 
 ASSET_POOL = (AssetSpec("BTC", 8), AssetSpec("GOLD", 0), AssetSpec("ETH", 18), AssetSpec("USDT", 6))
 # Ids avoid hex digits and the letters of the files' key names, so a match means a leak.

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from solvency.errors import MalformedInputError, VerificationError
-from solvency.signing import (
+from solvency.files.signing import (
     SecretFileExistsError,
     SigningKey,
     VerifyingKey,

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from solvency import derive, staging, tree
-from solvency.ledger import AssetSpec, LedgerError, LedgerRow, write_ledger
+from solvency.crypto import derive
+from solvency.epoch import staging, tree
+from solvency.files.ledger import AssetSpec, LedgerError, LedgerRow, write_ledger
 
 ASSETS = (AssetSpec("BTC", 8), AssetSpec("USDT", 6))
 KEY = bytes(range(32))
@@ -61,7 +62,7 @@ def test_duplicate_id_names_both_rows(tmp_path: Path) -> None:
 
 def test_duplicate_across_write_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The earlier row sits in a batch already written: it is still found and named.
-    monkeypatch.setattr("solvency.staging._BATCH", 4)
+    monkeypatch.setattr("solvency.epoch.staging._BATCH", 4)
     ids = [f"u{i}" for i in range(10)] + ["u1"]
     ledger = _ledger(tmp_path / "dup.csv", ids)
     with pytest.raises(LedgerError, match="first seen in row 3"):

@@ -1,4 +1,4 @@
-"""solvency.store and the resumable builder: round trips, big indices, refusals, export,
+"""solvency.epoch.store and the resumable builder: round trips, big indices, refusals, export,
 and interrupted builds that resume to the same tree."""
 
 from __future__ import annotations
@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from solvency import builder, derive, tree
+from solvency.crypto import derive
+from solvency.epoch import builder, tree
+from solvency.epoch.store import STATE_COMPLETE, EpochStore, _signed_ranges
+from solvency.epoch.tree import NodeKind, TreeContext, UserLeaf
 from solvency.errors import InvalidParameterError, MalformedInputError, UnsupportedVersionError
-from solvency.ledger import AssetSpec, LedgerRow, write_ledger
-from solvency.store import STATE_COMPLETE, EpochStore, _signed_ranges
-from solvency.tree import NodeKind, TreeContext, UserLeaf
+from solvency.files.ledger import AssetSpec, LedgerRow, write_ledger
 
 MASTER = bytes(range(32))
 ASSETS = (AssetSpec("BTC", 8),)

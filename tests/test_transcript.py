@@ -4,7 +4,7 @@ Rust merlin publishes one expected value (the "simple" test vector). Its "comple
 no published output: merlin checks it against the strobe-rs crate. We do the same against
 ``_NaiveStrobe`` below, a byte-at-a-time STROBE-128 written from the STROBE v1.0.2 spec
 (``operate``/``_duplex``/``_runF`` of section 6 of the paper and its reference code
-structure), so the optimized run-at-a-time absorb in ``solvency.strobe`` is checked across
+structure), so the optimized run-at-a-time absorb in ``solvency.crypto.strobe`` is checked across
 the 166-byte rate boundary.
 """
 
@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from solvency.crypto.group import L
+from solvency.crypto.keccak import keccak_f1600
+from solvency.crypto.strobe import Strobe128
+from solvency.crypto.transcript import Transcript
 from solvency.errors import InvalidParameterError
-from solvency.group import L
-from solvency.keccak import keccak_f1600
-from solvency.strobe import Strobe128
-from solvency.transcript import Transcript
 
 # --- a naive STROBE-128 and Merlin, straight from the specs ------------------------------
 

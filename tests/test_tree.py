@@ -1,4 +1,4 @@
-"""solvency.tree: heights, positions, node relations, and the sparse builder against its
+"""solvency.epoch.tree: heights, positions, node relations, and the sparse builder against its
 naive twin, whichever way the tree is cut into subtrees."""
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solvency import derive, group, pedersen, tree
 from solvency.circuits.node import parent
+from solvency.crypto import derive, group, pedersen
+from solvency.crypto.group import L
+from solvency.epoch import tree
+from solvency.epoch.tree import NodeKind, TreeContext, UserLeaf
 from solvency.errors import InvalidParameterError
-from solvency.group import L
-from solvency.tree import NodeKind, TreeContext, UserLeaf
 
 MASTER = bytes(range(32))
 

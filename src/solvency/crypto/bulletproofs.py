@@ -44,17 +44,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import generators, group, inner_product
-from .errors import (
+from solvency.crypto import generators, group, inner_product
+from solvency.crypto.group import IDENTITY, L, Rng
+from solvency.crypto.inner_product import InnerProductProof, append_nonidentity
+from solvency.crypto.pedersen import PedersenGens
+from solvency.crypto.transcript import Transcript, TranscriptGroup
+from solvency.errors import (
     InvalidParameterError,
     MalformedInputError,
     UnsupportedVersionError,
     VerificationError,
 )
-from .group import IDENTITY, L, Rng
-from .inner_product import InnerProductProof, append_nonidentity
-from .pedersen import PedersenGens
-from .transcript import Transcript, TranscriptGroup
 
 SUPPORTED_BITS = (8, 16, 32, 64)
 MAX_AGGREGATION = generators.MAX_PARTIES
@@ -158,7 +158,7 @@ class RangeProof:
             if not isinstance(g, int) or isinstance(g, bool) or not 0 <= g < L:
                 raise InvalidParameterError(f"blinding {j} is not an int in [0, l)")
         if not isinstance(transcript, Transcript):
-            raise InvalidParameterError("transcript must be a solvency.transcript.Transcript")
+            raise InvalidParameterError("transcript must be a solvency.Transcript")
         return _prove(list(values), list(blindings), bits, transcript, rng or secrets.token_bytes)
 
     # --- verification ------------------------------------------------------------------
@@ -357,7 +357,7 @@ def _check_item(item: VerifyItem) -> _Item:
     if not isinstance(proof, RangeProof):
         raise InvalidParameterError("expected a RangeProof")
     if not isinstance(transcript, Transcript):
-        raise InvalidParameterError("transcript must be a solvency.transcript.Transcript")
+        raise InvalidParameterError("transcript must be a solvency.Transcript")
     try:
         m = _check_shape(n, len(commitments))
     except InvalidParameterError as exc:

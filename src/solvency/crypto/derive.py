@@ -28,8 +28,8 @@ import re
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from .errors import InvalidParameterError, MalformedInputError
-from .group import L
+from solvency.crypto.group import L
+from solvency.errors import InvalidParameterError, MalformedInputError
 
 SECRET_BYTES = 32
 MAX_USER_ID_BYTES = 256

@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 
-from . import group
-from .errors import InvalidParameterError
+from solvency.crypto import group
+from solvency.errors import InvalidParameterError
 
 #: Largest bit size and party count supported (dalek's ``BulletproofGens::new(64, 64)``).
 MAX_BITS = 64

@@ -21,7 +21,7 @@ import secrets
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from .errors import LibsodiumMissingError, MalformedInputError
+from solvency.errors import LibsodiumMissingError, MalformedInputError
 
 #: Order of the ristretto255 group.
 L = 2**252 + 27742317777372353535851937790883648493

@@ -27,10 +27,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from . import group
-from .errors import MalformedInputError, VerificationError
-from .group import IDENTITY, L
-from .transcript import Transcript
+from solvency.crypto import group
+from solvency.crypto.group import IDENTITY, L
+from solvency.crypto.transcript import Transcript
+from solvency.errors import MalformedInputError, VerificationError
 
 #: dalek refuses proofs with 32 or more rounds.
 MAX_ROUNDS = 31

@@ -27,7 +27,7 @@ import functools
 import struct
 from collections.abc import Sequence
 
-from .errors import InvalidParameterError
+from solvency.errors import InvalidParameterError
 
 _M = (1 << 64) - 1
 

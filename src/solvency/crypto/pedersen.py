@@ -15,8 +15,8 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from . import group
-from .errors import InvalidParameterError, VerificationError
+from solvency.crypto import group
+from solvency.errors import InvalidParameterError, VerificationError
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Generator, Sequence
 from typing import TypeVar
 
-from .errors import InvalidParameterError
-from .keccak import keccak_f1600, keccak_f1600_many
+from solvency.crypto.keccak import keccak_f1600, keccak_f1600_many
+from solvency.errors import InvalidParameterError
 
 _T = TypeVar("_T")
 

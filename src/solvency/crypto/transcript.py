@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import group
-from .errors import InvalidParameterError
-from .strobe import Steps, Strobe128, run, run_jointly
+from solvency.crypto import group
+from solvency.crypto.strobe import Steps, Strobe128, run, run_jointly
+from solvency.errors import InvalidParameterError
 
 _MAX_U32 = (1 << 32) - 1
 

@@ -1,9 +1,8 @@
-"""What the auditor checks (docs/PROTOCOL.md section 7; DAPOL+ section 4.4).
+"""The auditor's streaming walk of a whole tree database (docs/PROTOCOL.md section 7).
 
-Relations:
+The relations are in ``solvency.circuits`` (node and range); this module is the machinery
+that streams the store level by level and spreads the range proofs over workers.
 
-    liabilities:  C_k(root) == Com(total_k, R_k)   for every asset k, where R_k is the sum
-                  (mod l) of every leaf's and padding node's blinding for asset k;
     tree:         every internal node (l, i) is the parent of (l-1, 2i) and (l-1, 2i+1)
                   (commitments add up, hash recomputes); every padding node opens to zero
                   with its seed s and h = SHA256(b"solvency/v1/pad" || s); every stored
@@ -20,16 +19,15 @@ import hmac
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from solvency import group
-from solvency.errors import InvalidParameterError, VerificationError
-from solvency.group import Rng
-from solvency.parallel import Workers, run_tasks
-from solvency.pedersen import PedersenGens
-from solvency.store import EpochStore, StoredNode
-from solvency.tree import NodeKind
-
-from .node import check_internal_node, check_padding_node
-from .range import NodeProofError, NodeProofItem, verify_nodes_batch
+from solvency.circuits.node import check_internal_node, check_padding_node
+from solvency.circuits.range import NodeProofError, NodeProofItem, verify_nodes_batch
+from solvency.crypto import group
+from solvency.crypto.group import Rng
+from solvency.crypto.pedersen import PedersenGens
+from solvency.epoch.parallel import Workers, run_tasks
+from solvency.epoch.store import EpochStore, StoredNode
+from solvency.epoch.tree import NodeKind
+from solvency.errors import VerificationError
 
 _PC = PedersenGens.default()
 
@@ -44,30 +42,6 @@ class AuditReport:
     internal: int
     padding: int
     range_proofs: int
-
-
-def verify_liabilities(
-    root_commitments: Sequence[bytes],
-    totals: Sequence[int],
-    blindings: Sequence[int],
-    symbols: Sequence[str] | None = None,
-) -> None:
-    """Check that the root commitments open to the declared totals; raise VerificationError
-    naming the asset that does not."""
-    a = len(root_commitments)
-    if len(totals) != a or len(blindings) != a or (symbols is not None and len(symbols) != a):
-        raise InvalidParameterError("need one total and one blinding per root commitment")
-    for k in range(a):
-        name = symbols[k] if symbols is not None else f"asset {k}"
-        total_k, R_k = totals[k], blindings[k]
-        if not isinstance(total_k, int) or isinstance(total_k, bool) or not 0 <= total_k < 2**64:
-            raise InvalidParameterError(f"total of {name} must be an int in [0, 2^64)")
-        if not isinstance(R_k, int) or isinstance(R_k, bool) or not 0 <= R_k < group.L:
-            raise InvalidParameterError(f"blinding of {name} must be an int in [0, l)")
-        group.decode_point(root_commitments[k], f"root commitment of {name}")
-        # C_k(root) == Com(total_k, R_k)
-        if not hmac.compare_digest(root_commitments[k], _PC.commit(total_k, R_k)):
-            raise VerificationError(f"root commitment of {name} does not open to the total")
 
 
 def audit_tree(

@@ -29,16 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from solvency.circuits.range import prove_node
-
-from . import derive
-from .errors import InvalidParameterError, SolvencyError
-from .formats import InclusionProofFile, PathStep, RootCommitment
-from .group import Rng
-from .ledger import AssetSpec, check_assets
-from .parallel import Workers, default_workers, make_workers, run_tasks, wrap_executor
-from .pedersen import PedersenGens
-from .staging import placed_users, stage_ledger
-from .store import (
+from solvency.crypto import derive
+from solvency.crypto.group import Rng
+from solvency.crypto.pedersen import PedersenGens
+from solvency.epoch.parallel import Workers, default_workers, make_workers, run_tasks, wrap_executor
+from solvency.epoch.staging import placed_users, stage_ledger
+from solvency.epoch.store import (
     STATE_COMPLETE,
     STATE_PROOFS,
     STATE_TREE,
@@ -48,7 +44,7 @@ from .store import (
     PendingProof,
     pack_nodes,
 )
-from .tree import (
+from solvency.epoch.tree import (
     NodeKind,
     TreeContext,
     UserLeaf,
@@ -57,6 +53,9 @@ from .tree import (
     combine_upper,
     default_height,
 )
+from solvency.errors import InvalidParameterError, SolvencyError
+from solvency.files.formats import InclusionProofFile, PathStep, RootCommitment
+from solvency.files.ledger import AssetSpec, check_assets
 
 #: Subtrees of 2^14 leaves: one transaction (and later one worker task) each.
 DEFAULT_SUBTREE_LEVEL = 14

@@ -25,7 +25,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .errors import InvalidParameterError
+from solvency.errors import InvalidParameterError
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -22,9 +22,9 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from .errors import InvalidParameterError
-from .ledger import AssetSpec, duplicate_id_error, iter_ledger
-from .tree import UserLeaf, _position_digest
+from solvency.epoch.tree import UserLeaf, _position_digest
+from solvency.errors import InvalidParameterError
+from solvency.files.ledger import AssetSpec, duplicate_id_error, iter_ledger
 
 _BATCH = 8192
 _BITMAP_MAX_HEIGHT = 30

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from . import derive
-from .errors import InvalidParameterError, MalformedInputError, UnsupportedVersionError
-from .tree import MAX_HEIGHT, Node, NodeKind, UserLeaf
+from solvency.crypto import derive
+from solvency.epoch.tree import MAX_HEIGHT, Node, NodeKind, UserLeaf
+from solvency.errors import InvalidParameterError, MalformedInputError, UnsupportedVersionError
 
 DB_FORMAT = "solvency-epoch-db"
 SCHEMA_VERSION = 1

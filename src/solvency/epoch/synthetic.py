@@ -13,7 +13,7 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import InvalidParameterError
+from solvency.errors import InvalidParameterError
 
 
 def synthetic_amount(rnd: random.Random, decimals: int, scale_units: int, cap_units: int) -> str:

@@ -17,8 +17,8 @@ refused with MalformedInputError naming the field path (``path[3].commitments[0]
 the same checks, so a file that is built can also be read back.
 
 Range proofs stay opaque bytes here (length a multiple of 32, at least 7 * 32); parsing them is
-``solvency.bulletproofs``'s job. JSON schemas describing the same documents are in
-``solvency/schemas/`` (``load_schema``).
+``solvency.crypto.bulletproofs``'s job. JSON schemas describing the same documents are in
+``solvency/files/schemas/`` (``load_schema``).
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, ClassVar, TypeVar
 
-from . import group
-from .errors import MalformedInputError, UnsupportedVersionError
-from .ledger import (
+from solvency.crypto import group
+from solvency.errors import MalformedInputError, UnsupportedVersionError
+from solvency.files.ledger import (
     MAX_DECIMALS,
     MAX_UNITS,
     AssetSpec,
@@ -776,7 +776,7 @@ def load_schema(format_name: str) -> dict[str, Any]:
     """The JSON schema (draft 2020-12) of a file format, e.g. ``load_schema("solvency-root")``."""
     if format_name not in _SCHEMA_FILES:
         raise MalformedInputError(f"no schema for format {format_name!r}")
-    text = (resources.files("solvency") / "schemas" / _SCHEMA_FILES[format_name]).read_text(
+    text = (resources.files("solvency.files") / "schemas" / _SCHEMA_FILES[format_name]).read_text(
         encoding="utf-8"
     )
     schema: dict[str, Any] = json.loads(text)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import MalformedInputError, UnsupportedVersionError
+from solvency.errors import MalformedInputError, UnsupportedVersionError
 
 #: Amounts, per-user balances and per-asset totals are proven in [0, 2^64) (section 5).
 MAX_UNITS = 2**64 - 1

@@ -27,8 +27,8 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from .errors import MalformedInputError, SolvencyError, VerificationError
-from .group import Rng
+from solvency.crypto.group import Rng
+from solvency.errors import MalformedInputError, SolvencyError, VerificationError
 
 SEED_BYTES = 32
 PUBLIC_KEY_BYTES = 32
