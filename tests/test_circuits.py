@@ -42,8 +42,8 @@ THREE = (AssetSpec("BTC", 8), AssetSpec("ETH", 18), AssetSpec("USDT", 6))
 
 
 def _check(p: InclusionProofFile, **changes: object) -> None:
-    root_hash = changes.pop("root_hash", p.root.hash)
-    root_commitments = changes.pop("root_commitments", p.root.commitments)
+    root_hash: Any = changes.pop("root_hash", p.root.hash)
+    root_commitments: Any = changes.pop("root_commitments", p.root.commitments)
     q = replace(p, **changes)  # type: ignore[arg-type]
     verify_inclusion(
         q.user_id,

@@ -144,7 +144,7 @@ def _validator(ref: str) -> Any:
             yield jsonschema.ValidationError(f"{instance!r} does not match {patrn!r}")
 
     base = jsonschema.Draft202012Validator
-    cls = validators.extend(
+    cls = validators.extend(  # type: ignore[no-untyped-call]
         base,
         validators={"pattern": pattern},
         type_checker=base.TYPE_CHECKER.redefine("integer", is_integer),
