@@ -15,7 +15,12 @@ from solvency.circuits import tlog
 from solvency.crypto import group
 from solvency.epoch import log as elog
 from solvency.epoch.logverify import verify_log_extends, verify_root_in_log
-from solvency.errors import MalformedInputError, SolvencyError, VerificationError
+from solvency.errors import (
+    MalformedInputError,
+    SolvencyError,
+    UnsupportedVersionError,
+    VerificationError,
+)
 from solvency.files import formats, signing
 from solvency.files.checkpoint import Checkpoint, NoteSignature, SignedCheckpoint, key_id
 from solvency.files.ledger import AssetSpec
@@ -174,22 +179,22 @@ def test_proof_files_round_trip_match_schemas_and_refuse_bad_json() -> None:
         (cfg, LogConfig, "solvency-log"),
     ):
         data = doc.dumps()
-        assert cls.loads(data) == doc  # type: ignore[attr-defined]
+        assert cls.loads(data) == doc
         obj = json.loads(data)
         _validator(fmt).validate(obj)
         for key in list(obj):
             broken = dict(obj)
             del broken[key]
             with pytest.raises(MalformedInputError):
-                cls.loads(json.dumps(broken))  # type: ignore[attr-defined]
+                cls.loads(json.dumps(broken))
         with pytest.raises(MalformedInputError, match="unknown key"):
-            cls.loads(json.dumps({**obj, "extra": 1}))  # type: ignore[attr-defined]
+            cls.loads(json.dumps({**obj, "extra": 1}))
         with pytest.raises(MalformedInputError, match="duplicate"):
-            cls.loads(data[:-2] + b',\n  "version": 1\n}\n')  # type: ignore[attr-defined]
+            cls.loads(data[:-2] + b',\n  "version": 1\n}\n')
         with pytest.raises(MalformedInputError):
-            cls.loads(data[: len(data) // 2])  # type: ignore[attr-defined]
-        with pytest.raises(formats.UnsupportedVersionError):
-            cls.loads(json.dumps({**obj, "version": 2}))  # type: ignore[attr-defined]
+            cls.loads(data[: len(data) // 2])
+        with pytest.raises(UnsupportedVersionError):
+            cls.loads(json.dumps({**obj, "version": 2}))
     obj = json.loads(inc.dumps())
     for change in (
         {"leaf_index": 5},

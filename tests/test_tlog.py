@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 
-import pymerkle
+import pymerkle  # type: ignore[import-untyped]
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
