@@ -75,6 +75,10 @@ SCHEMA_FILES = {
     (ROOT_FORMAT, 1): "root-v1.json",
     (LIABILITIES_FORMAT, 1): "liabilities-v1.json",
     (INCLUSION_PROOF_FORMAT, 1): "inclusion-proof-v1.json",
+    # The epoch log's files (solvency.files.logfiles, docs/PROTOCOL.md section 9).
+    ("solvency-log", 1): "log-v1.json",
+    ("solvency-log-inclusion-proof", 1): "log-inclusion-proof-v1.json",
+    ("solvency-log-consistency-proof", 1): "log-consistency-proof-v1.json",
 }
 _SCHEMA_BASE = "https://solvency.invalid/schemas/"
 
