@@ -443,6 +443,63 @@ def _loads(cls: Callable[[object], _T], data: bytes | str) -> _T:
     return cls(_decode_json(data))
 
 
+# --- hand-written readers still used by solvency.files.logfiles ------------------------------
+# (the log files have schemas too; moving them onto check_shape is left to their owner)
+
+_EPOCH_RE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def _check_int(value: object, where: str, lo: int, hi: int) -> int:
+    """An int (not bool) with lo <= value <= hi."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise MalformedInputError(f"{where}: expected an integer")
+    if not lo <= value <= hi:
+        raise MalformedInputError(f"{where}: must be in {lo}..{hi}")
+    return value
+
+
+def _check_epoch(value: object, where: str) -> str:
+    if not isinstance(value, str) or not _EPOCH_RE.fullmatch(value):
+        raise MalformedInputError(f"{where}: expected 1-64 characters of A-Z a-z 0-9 . _ : -")
+    return value
+
+
+def _object(value: object, where: str, keys: Sequence[str]) -> dict[str, Any]:
+    """A JSON object with exactly ``keys``."""
+    if not isinstance(value, dict):
+        raise MalformedInputError(f"{_at(where)}: expected a JSON object")
+    for k in sorted(value):
+        if k not in keys:
+            raise MalformedInputError(f"{_at(where)}: unknown key {k!r}")
+    for k in keys:
+        if k not in value:
+            raise MalformedInputError(f"{_at(where)}: missing key {k!r}")
+    return value
+
+
+def _list(value: object, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise MalformedInputError(f"{where}: expected a list")
+    return value
+
+
+def _str(value: object, where: str) -> str:
+    if not isinstance(value, str):
+        raise MalformedInputError(f"{where}: expected a string")
+    return value
+
+
+def _hex(value: object, where: str, n: int | None = None) -> bytes:
+    """Lowercase hex; ``n`` bytes when given."""
+    if not isinstance(value, str):
+        raise MalformedInputError(f"{where}: expected a hex string")
+    if not _HEX_RE.fullmatch(value):
+        raise MalformedInputError(f"{where}: expected lowercase hex digits, an even number")
+    if n is not None and len(value) != 2 * n:
+        raise MalformedInputError(f"{where}: expected {2 * n} hex digits ({n} bytes)")
+    return bytes.fromhex(value)
+
+
 # --- the documents ----------------------------------------------------------------------------
 
 
