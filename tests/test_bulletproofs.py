@@ -218,7 +218,7 @@ def test_reordered_or_truncated_commitments_rejected() -> None:
 def test_identity_points_rejected(field: str) -> None:
     proof, V = _fixed(8, 2)
     if field in ("A", "S", "T_1", "T_2"):
-        forged = dataclasses.replace(proof, **{field: IDENTITY})
+        forged = dataclasses.replace(proof, **{field: IDENTITY})  # type: ignore[arg-type]
     else:
         L_vec, R_vec = list(proof.ipp.L_vec), list(proof.ipp.R_vec)
         if field == "L_0":

@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -42,7 +43,7 @@ THREE = (AssetSpec("BTC", 8), AssetSpec("ETH", 18), AssetSpec("USDT", 6))
 
 
 def _check(p: UserProof, **changes: object) -> None:
-    q = replace(p, **changes)
+    q = replace(p, **changes)  # type: ignore[arg-type]
     verify_inclusion(
         q.user_id,
         q.balances,
@@ -57,7 +58,7 @@ def _check(p: UserProof, **changes: object) -> None:
 
 
 def _build(
-    directory: Path, balances: Sequence[tuple[int, ...]], assets: tuple[AssetSpec, ...], **kw: int
+    directory: Path, balances: Sequence[tuple[int, ...]], assets: tuple[AssetSpec, ...], **kw: Any
 ) -> builder.BuildSummary:
     rows = [LedgerRow(f"user-{i}", b, i + 2) for i, b in enumerate(balances)]
     write_ledger(directory / "ledger.csv", assets, rows)
@@ -165,7 +166,10 @@ def test_node_proofs_bind_node_and_epoch() -> None:
     for bad in (L - 5, 2**64):
         with pytest.raises(InvalidParameterError):
             prove_node("c1", 0, 0, [bad], [1])
-    good = [NodeProofItem(0, i, *reversed(prove_node("c1", 0, i, [i], [i + 1]))) for i in range(3)]
+    good = []
+    for i in range(3):
+        proof_i, V_i = prove_node("c1", 0, i, [i], [i + 1])
+        good.append(NodeProofItem(0, i, V_i, proof_i))
     verify_nodes_batch("c1", good)
     swapped = [good[0], replace(good[1], proof=good[2].proof), good[2]]
     with pytest.raises(NodeProofError) as info:

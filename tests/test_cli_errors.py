@@ -286,8 +286,9 @@ def test_interrupted_build_keeps_its_database_and_resumes(
     keys: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from solvency.cli import build_cmd
+    from solvency.epoch import builder
 
-    real = build_cmd.build_epoch
+    real = builder.build_epoch
 
     def interrupted(*args: object, **kwargs: object) -> object:
         def progress(phase: str, done: int, total: int) -> None:

@@ -438,7 +438,8 @@ def test_installed_console_script(tmp_path: Path) -> None:
     )  # fmt: skip
     assert build.returncode == 0, build.stderr
     assert build.stderr == ""  # stderr is not a terminal: no progress bar
-    prove = [exe, "prove", out, "--user", "u2", "--out", tmp_path / "u2.json", "--keys", keys]
+    prove: list[str | Path] = [exe, "prove", out, "--user", "u2", "--out", tmp_path / "u2.json",
+                               "--keys", keys]  # fmt: skip
     subprocess.run(prove, check=True, capture_output=True, env=env, timeout=60)
     verify = subprocess.run(
         [exe, "verify", tmp_path / "u2.json", "--root", out / "public" / "root.json",

@@ -81,8 +81,8 @@ def test_ctrl_c_exits_130_and_the_rerun_resumes(setup: tuple[Path, Path], tmp_pa
     ledger, keys = setup
     out = tmp_path / "e"
     exe = Path(sys.executable).with_name("solvency")
-    cmd = [exe, "build", ledger, "--epoch", "cli-scale", "--out", out, "--asset", "BTC:8",
-           "--keys", keys, "--workers", "2"]  # fmt: skip
+    cmd: list[str | Path] = [exe, "build", ledger, "--epoch", "cli-scale", "--out", out,
+                             "--asset", "BTC:8", "--keys", keys, "--workers", "2"]  # fmt: skip
     child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              start_new_session=True)  # fmt: skip
     db = out / "private" / "epoch.sqlite"

@@ -145,7 +145,7 @@ def test_case_size_and_round_trip(bits: int, m: int, data: bytes, V: list[bytes]
     assert len(data) == 32 * (9 + 2 * ((bits * m).bit_length() - 1))
     proof = RangeProof.from_bytes(data)
     assert proof.to_bytes() == data
-    assert RangeProof.from_bytes(bytearray(data)) == proof
+    assert RangeProof.from_bytes(bytearray(data)) == proof  # type: ignore[arg-type]
     assert len(V) == m
 
 

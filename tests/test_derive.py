@@ -87,19 +87,19 @@ def test_leaf_id_binds_the_user_id() -> None:
 @pytest.mark.parametrize("master", [b"", bytes(31), bytes(33), "0" * 32])
 def test_master_secret_must_be_32_bytes(master: object) -> None:
     with pytest.raises(InvalidParameterError):
-        derive.epoch_secret(master, "e1")
+        derive.epoch_secret(master, "e1")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("epoch", ["", "x" * 65, "a b", "é", "a/b", "a\n", 5])
 def test_epoch_id_pattern(epoch: object) -> None:
     with pytest.raises(InvalidParameterError):
-        derive.epoch_secret(bytes(32), epoch)
+        derive.epoch_secret(bytes(32), epoch)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("user", ["", "x" * 257, "é" * 129, None, b"alice"])
 def test_user_id_checked(user: object) -> None:
     with pytest.raises(InvalidParameterError):
-        derive.user_secret(bytes(32), user)
+        derive.user_secret(bytes(32), user)  # type: ignore[arg-type]
 
 
 def test_other_inputs_checked() -> None:

@@ -162,7 +162,7 @@ def test_decode_rejects_wrong_length_or_type(data: object) -> None:
 
 
 def test_decode_accepts_bytearray() -> None:
-    assert group.decode_point(bytearray(BASEPOINT)) == BASEPOINT
+    assert group.decode_point(bytearray(BASEPOINT)) == BASEPOINT  # type: ignore[arg-type]
 
 
 # --- identity handling ------------------------------------------------------------------

@@ -150,7 +150,7 @@ def test_random_ledger_audits_verifies_and_publishes_nothing_private(
 def test_the_privacy_check_catches_leaks(keys: Path, tmp_path: Path) -> None:
     """The check above is not vacuous: published totals and a stray file are caught."""
     assets = (AssetSpec("BTC", 8),)
-    balances = {"gggggg": (123456,), "hhhhhh": (0,)}
+    balances: dict[str, tuple[int, ...]] = {"gggggg": (123456,), "hhhhhh": (0,)}
     ledger = write_csv(
         tmp_path / "l.csv", ["user_id", "BTC"], [["gggggg", "0.00123456"], ["hhhhhh", "0"]]
     )

@@ -58,7 +58,8 @@ def test_round_trip_nodes_users_and_paths(tmp_path: Path) -> None:
         assert sum(len(c) for c in chunks) == len(nodes)
         store.set_proofs([(p.level, p.index, b"proof") for p in chunks[0]])
         assert store.count_pending() == len(nodes) - len(chunks[0])
-        assert store.node(chunks[0][0].level, chunks[0][0].index).proof == b"proof"
+        stored = store.node(chunks[0][0].level, chunks[0][0].index)
+        assert stored is not None and stored.proof == b"proof"
         with pytest.raises(InvalidParameterError):
             store.sibling_path(8)
 

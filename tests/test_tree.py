@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solvency.circuits.node import parent
+from solvency.circuits.node import add_commitments, node_hash, pad_hash, parent
 from solvency.crypto import derive, group, pedersen
 from solvency.crypto.group import L
 from solvency.epoch import tree
@@ -107,8 +107,8 @@ def test_internal_node_adds_openings_and_binds_both_children() -> None:
     # Same sums, different split: a hash of the sum alone would not tell them apart.
     moved = (group._add(left.commitments[0], pedersen.commit(0, 1)), left.commitments[1])
     other = (group._sub(right.commitments[0], pedersen.commit(0, 1)), right.commitments[1])
-    assert tree.add_commitments(moved, other) == node.commitments
-    assert tree.node_hash(moved, left.hash, other, right.hash) != node.hash
+    assert add_commitments(moved, other) == node.commitments
+    assert node_hash(moved, left.hash, other, right.hash) != node.hash
     with pytest.raises(InvalidParameterError):
         tree.internal_node(right, left)
     with pytest.raises(InvalidParameterError):
@@ -119,7 +119,7 @@ def test_padding_node_opens_to_zero() -> None:
     ctx = _ctx(4, 3)
     node = tree.padding_node(2, 1, ctx.padding_key, 3)
     assert node.kind is NodeKind.PADDING and node.pad_seed is not None
-    assert node.hash == tree.pad_hash(node.pad_seed)
+    assert node.hash == pad_hash(node.pad_seed)
     for k in range(3):
         assert node.blindings[k] == derive.pad_blinding(node.pad_seed, k)
         pedersen.open_commitment(node.commitments[k], 0, node.blindings[k])

@@ -769,6 +769,10 @@ _SCHEMA_FILES = {
     ROOT_FORMAT: "root-v1.json",
     LIABILITIES_FORMAT: "liabilities-v1.json",
     INCLUSION_PROOF_FORMAT: "inclusion-proof-v1.json",
+    # The epoch log's files (solvency.files.logfiles, docs/PROTOCOL.md section 9).
+    "solvency-log": "log-v1.json",
+    "solvency-log-inclusion-proof": "log-inclusion-proof-v1.json",
+    "solvency-log-consistency-proof": "log-consistency-proof-v1.json",
 }
 
 
