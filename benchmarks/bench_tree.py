@@ -107,9 +107,9 @@ def measure_path(work: Path, assets: list[tuple[str, int]], repeat: int) -> dict
         store.set_proofs(builder.prove_chunk("bench-1", chunk))
         store.set_meta({"state": "complete"})
         export_s = _median_time(
-            lambda: builder.export_user_proof(store, user_id, MASTER).to_file().dumps(), repeat
+            lambda: builder.export_user_proof(store, user_id, MASTER).dumps(), repeat
         )
-        data = builder.export_user_proof(store, user_id, MASTER).to_file().dumps()
+        data = builder.export_user_proof(store, user_id, MASTER).dumps()
 
     def verify() -> None:
         f = InclusionProofFile.loads(data)

@@ -47,7 +47,7 @@ def open_tree(epoch_dir: Path) -> EpochStore:
 def write_proof(
     store: EpochStore, user_id: str, master_secret: bytes, out: Path, force: bool
 ) -> None:
-    proof = export_user_proof(store, user_id, master_secret).to_file()
+    proof = export_user_proof(store, user_id, master_secret)
     signing.write_secret_file(out, proof.dumps(), overwrite=force)
 
 

@@ -30,11 +30,10 @@ from solvency.crypto import derive, pedersen
 from solvency.crypto.group import L
 from solvency.epoch import builder, tree
 from solvency.epoch.audit import audit_tree
-from solvency.epoch.builder import ProofStep, UserProof
 from solvency.epoch.store import STATE_COMPLETE, EpochStore
 from solvency.epoch.tree import Node, NodeKind, TreeContext
 from solvency.errors import InvalidParameterError, MalformedInputError, VerificationError
-from solvency.files.formats import InclusionProofFile
+from solvency.files.formats import InclusionProofFile, PathStep, RootCommitment
 from solvency.files.ledger import AssetSpec, LedgerRow, write_ledger
 
 MASTER = bytes(range(32))
@@ -42,7 +41,9 @@ ONE = (AssetSpec("BTC", 8),)
 THREE = (AssetSpec("BTC", 8), AssetSpec("ETH", 18), AssetSpec("USDT", 6))
 
 
-def _check(p: UserProof, **changes: object) -> None:
+def _check(p: InclusionProofFile, **changes: object) -> None:
+    root_hash: Any = changes.pop("root_hash", p.root.hash)
+    root_commitments: Any = changes.pop("root_commitments", p.root.commitments)
     q = replace(p, **changes)  # type: ignore[arg-type]
     verify_inclusion(
         q.user_id,
@@ -50,8 +51,8 @@ def _check(p: UserProof, **changes: object) -> None:
         q.user_secret,
         q.position,
         q.path,
-        q.root_hash,
-        q.root_commitments,
+        root_hash,
+        root_commitments,
         q.epoch,
         q.assets,
     )
@@ -66,7 +67,9 @@ def _build(
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[builder.BuildSummary, list[UserProof]]:
+def built(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[builder.BuildSummary, list[InclusionProofFile]]:
     d = tmp_path_factory.mktemp("built")
     summary = _build(d, [(i * 1000 + 1,) for i in range(6)], ONE)
     with EpochStore.open(summary.store_path, readonly=True) as store:
@@ -108,7 +111,9 @@ def test_honest_builds_verify_everywhere(balances: list[tuple[int, ...]], extra:
         assert (report.leaves, report.padding) == (len(balances), summary.padding)
 
 
-def test_byte_flips_are_caught(built: tuple[builder.BuildSummary, list[UserProof]]) -> None:
+def test_byte_flips_are_caught(
+    built: tuple[builder.BuildSummary, list[InclusionProofFile]],
+) -> None:
     summary, proofs = built
     p = proofs[2]
     _check(p)
@@ -207,13 +212,13 @@ def _proof_of(
     uid: str,
     position: int,
     value: int,
-) -> UserProof:
+) -> InclusionProofFile:
     path = tuple(
-        ProofStep(n.commitments, n.hash, proofs[(n.level, n.index)])
+        PathStep(n.commitments, n.hash, proofs[(n.level, n.index)])
         for n in (nodes[(lv, tree.sibling_index(position, lv))] for lv in range(ctx.height))
     )
     root = nodes[(ctx.height, 0)]
-    return UserProof(
+    return InclusionProofFile(
         "c1",
         uid,
         derive.user_secret(ctx.epoch_secret, uid),
@@ -222,8 +227,7 @@ def _proof_of(
         ONE,
         (value,),
         path,
-        root.hash,
-        root.commitments,
+        RootCommitment(root.hash, root.commitments),
     )
 
 
@@ -320,11 +324,11 @@ def test_attack_hash_binding_only_the_sum() -> None:
 
 
 def test_user_proof_file_round_trip_verifies(
-    built: tuple[builder.BuildSummary, list[UserProof]],
+    built: tuple[builder.BuildSummary, list[InclusionProofFile]],
 ) -> None:
     p = built[1][4]
-    parsed = InclusionProofFile.from_json(json.loads(p.to_file().dumps()))
-    assert parsed == p.to_file()
+    parsed = InclusionProofFile.from_json(json.loads(p.dumps()))
+    assert parsed == p
     verify_inclusion(
         parsed.user_id,
         parsed.balances,
@@ -339,7 +343,7 @@ def test_user_proof_file_round_trip_verifies(
 
 
 def test_attack_two_users_share_one_leaf(
-    built: tuple[builder.BuildSummary, list[UserProof]],
+    built: tuple[builder.BuildSummary, list[InclusionProofFile]],
 ) -> None:
     _, proofs = built
     alice = proofs[0]
@@ -416,7 +420,7 @@ def test_audit_names_tampered_and_orphan_nodes(tmp_path: Path) -> None:
 
 
 def test_liabilities_opening_names_the_asset(
-    built: tuple[builder.BuildSummary, list[UserProof]],
+    built: tuple[builder.BuildSummary, list[InclusionProofFile]],
 ) -> None:
     summary, _ = built
     verify_liabilities(summary.root_commitments, summary.totals, summary.root_blindings, ["BTC"])

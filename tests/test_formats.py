@@ -331,7 +331,7 @@ PROOF_REFUSALS: list[tuple[str, Callable[[dict[str, Any]], object], str, str]] =
     ("position bool", lambda j: j.update(position=False), "position", "integer"),
     ("position float", lambda j: j.update(position=5.0), "position", "integer"),
     ("position too big", lambda j: j.update(position=8), "position", "0..7"),
-    ("position negative", lambda j: j.update(position=-1), "position", "0..7"),
+    ("position negative", lambda j: j.update(position=-1), "position", "must be in 0.."),
     ("height string", lambda j: j.update(height="3"), "height", "integer"),
     ("height zero", lambda j: j.update(height=0, path=[]), "height", "1..64"),
     ("height 65", lambda j: j.update(height=65), "height", "1..64"),
@@ -349,7 +349,12 @@ PROOF_REFUSALS: list[tuple[str, Callable[[dict[str, Any]], object], str, str]] =
         "user_secret",
         "64 hex digits",
     ),
-    ("hex odd", lambda j: j.update(user_secret=j["user_secret"][:-1]), "user_secret", "even"),
+    (
+        "hex odd",
+        lambda j: j.update(user_secret=j["user_secret"][:-1]),
+        "user_secret",
+        "64 hex digits",
+    ),
     ("non-hex", lambda j: j.update(user_secret="zz" * 32), "user_secret", "hex"),
     ("hex as list", lambda j: j.update(user_secret=[1, 2]), "user_secret", "hex string"),
     (
@@ -663,3 +668,35 @@ def test_byte_flips_are_refused_or_change_the_document(pos: int, bit: int) -> No
     except MalformedInputError:
         return
     assert parsed != p
+
+
+# --- the schema is the description: its edge cases ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mutate", "where"),
+    [
+        (lambda j: j.update(user_secret=j["user_secret"] + "\n"), "user_secret"),
+        (lambda j: j.update(epoch="2024-06\n"), "epoch"),
+        (lambda j: j["balances"][0].update(units="150000000\n"), "balances[0].units"),
+        (lambda j: j["path"][0].update(hash=j["path"][0]["hash"] + "\n"), "path[0].hash"),
+        (lambda j: j.update(height=3.0), "height"),
+    ],
+)
+def test_schema_patterns_are_anchored_like_ecma(
+    mutate: Callable[[dict[str, Any]], object], where: str
+) -> None:
+    """Python's ``$`` matches before a final newline, ECMA 262's does not: a trailing newline
+    (which ``bytes.fromhex`` and ``int`` would skip) is refused, as is 3.0 for an integer."""
+    _refuse(_sample_proof(height=3), mutate, where)
+
+
+def test_every_format_has_a_schema_that_is_valid() -> None:
+    from solvency.files.formats import SCHEMA_FILES
+
+    for (fmt, version), name in SCHEMA_FILES.items():
+        schema = load_schema(fmt, version)
+        jsonschema.Draft202012Validator.check_schema(schema)
+        assert schema["$id"].endswith(name)
+        assert schema["properties"]["format"] == {"const": fmt}
+        assert schema["properties"]["version"] == {"const": version}

@@ -223,7 +223,7 @@ def test_export_user_proof_checks(tmp_path: Path) -> None:
         proof = builder.export_user_proof(store, "user-1", MASTER)
         assert proof.balances == (10,) and len(proof.path) == 2 == proof.height
         assert proof.user_secret == derive.user_secret(derive.epoch_secret(MASTER, "s1"), "user-1")
-        assert proof.root_hash == summary.root_hash
+        assert proof.root.hash == summary.root_hash
         with pytest.raises(InvalidParameterError):
             builder.export_user_proof(store, "nobody", MASTER)
         with pytest.raises(InvalidParameterError):

@@ -88,45 +88,6 @@ class BuildSummary:
     store_path: Path
 
 
-@dataclass(frozen=True)
-class ProofStep:
-    """One sibling on a user's path (leaf level first), with its range proof."""
-
-    commitments: tuple[bytes, ...]
-    hash: bytes
-    range_proof: bytes
-
-
-@dataclass(frozen=True)
-class UserProof:
-    """The data of a user's inclusion proof file (PROTOCOL section 8.3)."""
-
-    epoch: str
-    user_id: str
-    user_secret: bytes
-    position: int
-    height: int
-    assets: tuple[AssetSpec, ...]
-    balances: tuple[int, ...]
-    path: tuple[ProofStep, ...]
-    root_hash: bytes
-    root_commitments: tuple[bytes, ...]
-
-    def to_file(self) -> InclusionProofFile:
-        """The inclusion proof document of section 8.3."""
-        return InclusionProofFile(
-            epoch=self.epoch,
-            user_id=self.user_id,
-            user_secret=self.user_secret,
-            position=self.position,
-            height=self.height,
-            assets=self.assets,
-            balances=self.balances,
-            path=tuple(PathStep(s.commitments, s.hash, s.range_proof) for s in self.path),
-            root=RootCommitment(self.root_hash, self.root_commitments),
-        )
-
-
 def store_path(out_dir: str | os.PathLike[str]) -> Path:
     """``DIR/private/epoch.sqlite``."""
     return Path(out_dir) / DB_RELATIVE_PATH
@@ -369,8 +330,9 @@ def _summary(store: EpochStore, specs: tuple[AssetSpec, ...]) -> BuildSummary:
     )
 
 
-def export_user_proof(store: EpochStore, user_id: str, master_secret: bytes) -> UserProof:
-    """The inclusion proof data of one user: one indexed lookup per level."""
+def export_user_proof(store: EpochStore, user_id: str, master_secret: bytes) -> InclusionProofFile:
+    """The inclusion proof file of one user (PROTOCOL section 8.3): one indexed lookup per
+    level."""
     if store.state != STATE_COMPLETE:
         raise InvalidParameterError(f"{store.path}: the build is not complete")
     epoch_secret = derive.epoch_secret(master_secret, store.epoch)
@@ -385,9 +347,9 @@ def export_user_proof(store: EpochStore, user_id: str, master_secret: bytes) -> 
     for level, node in enumerate(store.sibling_path(user.position)):
         if node.proof is None:
             raise SolvencyError(f"{store.path}: sibling at level {level} has no range proof")
-        path.append(ProofStep(node.commitments, node.hash, node.proof))
+        path.append(PathStep(node.commitments, node.hash, node.proof))
     root = store.root()
-    return UserProof(
+    return InclusionProofFile(
         epoch=store.epoch,
         user_id=user_id,
         user_secret=derive.user_secret(epoch_secret, user_id),
@@ -396,6 +358,5 @@ def export_user_proof(store: EpochStore, user_id: str, master_secret: bytes) -> 
         assets=tuple(AssetSpec(s, d) for s, d in store.assets),
         balances=user.units,
         path=tuple(path),
-        root_hash=root.hash,
-        root_commitments=root.commitments,
+        root=RootCommitment(root.hash, root.commitments),
     )

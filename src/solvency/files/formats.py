@@ -9,25 +9,37 @@
 
 Every file is a frozen dataclass. ``to_json`` gives the JSON object and ``dumps`` its canonical
 bytes (keys sorted, two-space indent, UTF-8, final newline), the exact bytes that are signed.
-Parsing (``from_json``, ``loads``) is strict: unknown, missing or duplicate keys, wrong types
-(``true`` is not an integer), hex that is not lowercase or has the wrong length, non-canonical
-ristretto255 points, scalars ``>= l``, units outside ``[0, 2^64)`` and inconsistent counts are
-refused with MalformedInputError naming the field path (``path[3].commitments[0]: ...``); a
-``version`` other than 1 raises UnsupportedVersionError. Constructing a dataclass directly runs
-the same checks, so a file that is built can also be read back.
+
+One description of each file: its JSON Schema (draft 2020-12) in ``solvency/files/schemas/``,
+shipped with the package and read by ``load_schema``. Parsing validates the document against
+it with ``jsonschema`` (keys, types, patterns, lengths, bounds; ``true`` is not an integer and
+neither is ``5.0``), and this module adds only what a schema cannot express: canonical
+ristretto255 points, scalars ``< l``, units ``< 2^64``, counts that must equal the number of
+assets, ``position < 2^height``, distinct symbols, the user id rules, and amounts equal to
+their units. Errors are MalformedInputError naming the field path
+(``path[3].commitments[0]: ...``); a ``version`` other than 1 raises UnsupportedVersionError
+before anything else. Constructing a dataclass directly runs the same checks (its ``to_json``
+is validated against the same schema), so a file that is built can also be read back.
+
+Measured (benchmarks/bench_formats.py): importing ``jsonschema`` costs about 50 ms once per
+process, and validating a height-32 inclusion proof a few ms, against hundreds of ms for the
+range proofs ``solvency verify`` checks; it is imported on first use only, so ``--help`` and
+``--version`` do not pay for it.
 
 Range proofs stay opaque bytes here (length a multiple of 32, at least 7 * 32); parsing them is
-``solvency.crypto.bulletproofs``'s job. JSON schemas describing the same documents are in
-``solvency/files/schemas/`` (``load_schema``).
+``solvency.crypto.bulletproofs``'s job.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
+import functools
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, ClassVar, TypeVar
@@ -35,7 +47,6 @@ from typing import Any, ClassVar, TypeVar
 from solvency.crypto import group
 from solvency.errors import MalformedInputError, UnsupportedVersionError
 from solvency.files.ledger import (
-    MAX_DECIMALS,
     MAX_UNITS,
     AssetSpec,
     check_assets,
@@ -59,15 +70,169 @@ RANGE_BITS = (8, 16, 32, 64)
 MIN_RANGE_PROOF_BYTES = 7 * 32
 MAX_TOOL_CHARS = 200
 
-_EPOCH_RE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+#: Schema file of each (format, version).
+SCHEMA_FILES = {
+    (ROOT_FORMAT, 1): "root-v1.json",
+    (LIABILITIES_FORMAT, 1): "liabilities-v1.json",
+    (INCLUSION_PROOF_FORMAT, 1): "inclusion-proof-v1.json",
+    # The epoch log's files (solvency.files.logfiles, docs/PROTOCOL.md section 9).
+    ("solvency-log", 1): "log-v1.json",
+    ("solvency-log-inclusion-proof", 1): "log-inclusion-proof-v1.json",
+    ("solvency-log-consistency-proof", 1): "log-consistency-proof-v1.json",
+}
+_SCHEMA_BASE = "https://solvency.invalid/schemas/"
+
+# The schemas' patterns are anchored with ^...$; these re-check what Python's `$` lets through
+# (a final newline) wherever a string is decoded.
 _HEX_RE = re.compile(r"(?:[0-9a-f]{2})*")
 _UNITS_RE = re.compile(r"0|[1-9][0-9]{0,19}")
-_CREATED_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z")
 
 _T = TypeVar("_T")
 
 
-# --- typed checks, run by every dataclass's __post_init__ -------------------------------------
+# --- the schemas ------------------------------------------------------------------------------
+
+
+def load_schema(format_name: str, version: int = VERSION) -> dict[str, Any]:
+    """The JSON schema (draft 2020-12) of a file format, e.g. ``load_schema("solvency-root")``."""
+    name = SCHEMA_FILES.get((format_name, version))
+    if name is None:
+        raise MalformedInputError(f"no schema for format {format_name!r} version {version}")
+    return _schema_text(name)
+
+
+@functools.cache
+def _schema_json(name: str) -> str:
+    return (resources.files("solvency.files") / "schemas" / name).read_text(encoding="utf-8")
+
+
+def _schema_text(name: str) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(_schema_json(name))
+    return schema
+
+
+@functools.cache
+def _validator(ref: str) -> Any:
+    """A validator for ``ref`` (``"inclusion-proof-v1.json#/$defs/step"``), built once.
+
+    ``jsonschema`` is imported here, on first use: it costs about 50 ms to import.
+    """
+    import jsonschema
+    import referencing
+    from jsonschema import validators
+    from referencing.jsonschema import DRAFT202012
+
+    # "$schema" is dropped from the registered copies: jsonschema would otherwise switch to
+    # the stock validator class (without the two changes below) when it follows a $ref.
+    resources_ = [
+        (
+            _SCHEMA_BASE + name,
+            DRAFT202012.create_resource(
+                {k: v for k, v in _schema_text(name).items() if k != "$schema"}
+            ),
+        )
+        for name in sorted(set(SCHEMA_FILES.values()))
+    ]
+    registry: referencing.Registry[Any] = referencing.Registry().with_resources(resources_)
+
+    def is_integer(checker: object, instance: object) -> bool:
+        # JSON Schema counts 5.0 as an integer; a file that writes one is not canonical.
+        return isinstance(instance, int) and not isinstance(instance, bool)
+
+    def pattern(validator: Any, patrn: str, instance: object, schema: object) -> Iterator[Any]:
+        # Python's `$` also matches before a final newline; ECMA 262's (the schema's) does not.
+        if not isinstance(instance, str):
+            return
+        m = re.search(patrn, instance)
+        if m is None or (patrn.endswith("$") and m.end() != len(instance)):
+            yield jsonschema.ValidationError(f"{instance!r} does not match {patrn!r}")
+
+    base = jsonschema.Draft202012Validator
+    cls = validators.extend(  # type: ignore[no-untyped-call]
+        base,
+        validators={"pattern": pattern},
+        type_checker=base.TYPE_CHECKER.redefine("integer", is_integer),
+    )
+    return cls({"$ref": _SCHEMA_BASE + ref}, registry=registry)
+
+
+def _path(where: str, parts: Sequence[str | int]) -> str:
+    out = where
+    for p in parts:
+        out = f"{out}[{p}]" if isinstance(p, int) else (f"{out}.{p}" if out else p)
+    return out or "document"
+
+
+_TYPE_NAMES = {
+    "integer": "an integer",
+    "string": "a string",
+    "array": "a list",
+    "object": "a JSON object",
+    "null": "null",
+}
+
+
+def _message(error: Any, where: str) -> str:
+    """One line naming the field path and what the schema expects there."""
+    at = _path(where, list(error.absolute_path))
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    kw, value, instance = error.validator, error.validator_value, error.instance
+    if kw == "additionalProperties":
+        known = schema.get("properties", {})
+        return f"{at}: unknown key {sorted(k for k in instance if k not in known)[0]!r}"
+    if kw == "required":
+        return f"{at}: missing key {next(k for k in value if k not in instance)!r}"
+    if "description" in schema:
+        return f"{at}: expected {schema['description']}"
+    if kw == "type":
+        names = [value] if isinstance(value, str) else list(value)
+        return f"{at}: expected {' or '.join(_TYPE_NAMES.get(n, n) for n in names)}"
+    if kw in ("minimum", "maximum"):
+        return f"{at}: must be in {schema.get('minimum', '')}..{schema.get('maximum', '')}"
+    if kw in ("minLength", "maxLength"):
+        return (
+            f"{at}: expected {schema.get('minLength', 0)}-{schema.get('maxLength', '')} characters"
+        )
+    if kw == "minItems":
+        return f"{at}: at least {'one is' if value == 1 else f'{value} are'} required"
+    if kw == "maxItems":
+        return f"{at}: at most {value} items"
+    if kw == "const":
+        return f"{at}: expected {value!r}"
+    if kw == "enum":
+        return f"{at}: must be one of {tuple(value)}"
+    return f"{at}: {error.message}"
+
+
+# Set while a document that has passed its schema is decoded: its parts and the dataclasses
+# built from them are not validated again (a height-32 proof parses in ~3 ms, not ~14 ms).
+_SHAPE_CHECKED: contextvars.ContextVar[bool] = contextvars.ContextVar("shape", default=False)
+
+
+@contextlib.contextmanager
+def _checked(obj: object, ref: str, where: str) -> Iterator[None]:
+    """Validate ``obj`` (unless an enclosing document was), then decode it without re-checks."""
+    if _SHAPE_CHECKED.get():
+        yield
+        return
+    check_shape(obj, ref, where)
+    token = _SHAPE_CHECKED.set(True)
+    try:
+        yield
+    finally:
+        _SHAPE_CHECKED.reset(token)
+
+
+def check_shape(obj: object, ref: str, where: str = "") -> None:
+    """Validate ``obj`` against the schema at ``ref``; raise MalformedInputError naming the
+    first field at fault (the shallowest, in the schema's order)."""
+    errors = list(_validator(ref).iter_errors(obj))
+    if errors:
+        first = min(errors, key=lambda e: len(e.absolute_path))
+        raise MalformedInputError(_message(first, where))
+
+
+# --- what a schema cannot say, and the conversions to and from JSON ---------------------------
 
 
 def _field(where: str, name: str) -> str:
@@ -78,19 +243,21 @@ def _at(where: str) -> str:
     return where or "document"
 
 
-def _check_int(value: object, where: str, lo: int, hi: int) -> int:
-    """An int (not bool) with lo <= value <= hi."""
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise MalformedInputError(f"{where}: expected an integer")
-    if not lo <= value <= hi:
-        raise MalformedInputError(f"{where}: must be in {lo}..{hi}")
-    return value
+def _set(obj: object, name: str, value: object) -> None:
+    object.__setattr__(obj, name, value)
 
 
-def _check_bytes(value: object, where: str, n: int) -> bytes:
-    if not isinstance(value, bytes) or len(value) != n:
-        raise MalformedInputError(f"{where}: expected {n} bytes")
-    return value
+def _tuple(value: object, where: str) -> tuple[Any, ...]:
+    """Sequences given to a constructor are stored as tuples (the dataclasses are frozen)."""
+    if not isinstance(value, tuple | list):
+        raise MalformedInputError(f"{where}: expected a sequence")
+    return tuple(value)
+
+
+def _hex_of(value: object, where: str) -> str:
+    if not isinstance(value, bytes):
+        raise MalformedInputError(f"{where}: expected bytes")
+    return value.hex()
 
 
 def _check_point(value: object, where: str) -> bytes:
@@ -99,6 +266,13 @@ def _check_point(value: object, where: str) -> bytes:
     if not group.is_valid_point(value):
         raise MalformedInputError(f"{where}: not a canonical ristretto255 point")
     return value
+
+
+def _check_points(value: object, where: str) -> tuple[bytes, ...]:
+    cs = _tuple(value, where)
+    for i, C in enumerate(cs):
+        _check_point(C, f"{where}[{i}]")
+    return cs
 
 
 def _check_scalar(value: object, where: str) -> int:
@@ -113,56 +287,9 @@ def _check_units(value: object, where: str) -> int:
     return value
 
 
-def _check_epoch(value: object, where: str) -> str:
-    if not isinstance(value, str) or not _EPOCH_RE.fullmatch(value):
-        raise MalformedInputError(f"{where}: expected 1-64 characters of A-Z a-z 0-9 . _ : -")
-    return value
-
-
-def _check_created(value: object, where: str) -> str:
-    if not isinstance(value, str) or not _CREATED_RE.fullmatch(value):
-        raise MalformedInputError(
-            f"{where}: expected an RFC 3339 UTC time like 2024-01-31T12:00:00Z"
-        )
-    try:
-        datetime.datetime.fromisoformat(value)
-    except ValueError:
-        raise MalformedInputError(f"{where}: not a valid date and time") from None
-    return value
-
-
-def _check_tool(value: object, where: str) -> str:
-    if not isinstance(value, str) or not 1 <= len(value) <= MAX_TOOL_CHARS:
-        raise MalformedInputError(f"{where}: expected a string of 1-{MAX_TOOL_CHARS} characters")
-    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
-        raise MalformedInputError(f"{where}: contains a control character")
-    return value
-
-
-def _check_symbol(value: object, where: str) -> str:
-    """The same symbol rules as the asset list (``AssetSpec``)."""
-    if not isinstance(value, str):
-        raise MalformedInputError(f"{where}: expected a string")
-    try:
-        AssetSpec(value, 0)
-    except MalformedInputError as e:
-        raise MalformedInputError(f"{where}: {e}") from None
-    return value
-
-
-def _check_range_proof(value: object, where: str) -> bytes:
-    if not isinstance(value, bytes) or len(value) % 32 != 0 or len(value) < MIN_RANGE_PROOF_BYTES:
-        raise MalformedInputError(
-            f"{where}: expected a multiple of 32 bytes, at least {MIN_RANGE_PROOF_BYTES}"
-        )
-    return value
-
-
-def _tuple(value: object, where: str) -> tuple[Any, ...]:
-    """Sequences given to a constructor are stored as tuples (the dataclasses are frozen)."""
-    if not isinstance(value, tuple | list):
-        raise MalformedInputError(f"{where}: expected a sequence")
-    return tuple(value)
+def _check_count(items: Sequence[object], a: int, what: str, where: str) -> None:
+    if len(items) != a:
+        raise MalformedInputError(f"{where}: {len(items)} {what} for {a} assets")
 
 
 def _check_asset_list(value: object, where: str) -> tuple[AssetSpec, ...]:
@@ -180,24 +307,58 @@ def _check_instances(value: object, cls: type[_T], where: str) -> tuple[_T, ...]
     return items
 
 
-def _set(obj: object, name: str, value: object) -> None:
-    object.__setattr__(obj, name, value)
+def _check_created(value: object, where: str) -> None:
+    """The schema gives the form; this checks the date exists (no 30 February)."""
+    if isinstance(value, str):
+        try:
+            datetime.datetime.fromisoformat(value)
+        except ValueError:
+            raise MalformedInputError(f"{where}: not a valid date and time") from None
 
 
-# --- JSON reading, with field paths -----------------------------------------------------------
+def _check_tool(value: object, where: str) -> None:
+    if isinstance(value, str) and any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
+        raise MalformedInputError(f"{where}: contains a control character")
 
 
-def _object(value: object, where: str, keys: Sequence[str]) -> dict[str, Any]:
-    """A JSON object with exactly ``keys``."""
-    if not isinstance(value, dict):
-        raise MalformedInputError(f"{_at(where)}: expected a JSON object")
-    for k in sorted(value):
-        if k not in keys:
-            raise MalformedInputError(f"{_at(where)}: unknown key {k!r}")
-    for k in keys:
-        if k not in value:
-            raise MalformedInputError(f"{_at(where)}: missing key {k!r}")
-    return value
+def _check_symbols(symbols: Sequence[str], assets: Sequence[AssetSpec], where: str) -> None:
+    if len(symbols) != len(assets):
+        raise MalformedInputError(f"{where}: {len(symbols)} entries for {len(assets)} assets")
+    for i, (s, a) in enumerate(zip(symbols, assets, strict=True)):
+        if s != a.symbol:
+            raise MalformedInputError(f"{where}[{i}].symbol: expected {a.symbol!r}")
+
+
+def _unhex(value: str, where: str) -> bytes:
+    """Hex the schema has accepted (``_HEX_RE`` again: ``bytes.fromhex`` skips whitespace)."""
+    if not _HEX_RE.fullmatch(value):
+        raise MalformedInputError(f"{where}: expected lowercase hex digits, an even number")
+    return bytes.fromhex(value)
+
+
+def _scalar_hex(value: str, where: str) -> int:
+    return group.decode_scalar(_unhex(value, where), where)
+
+
+def _units_str(value: str, where: str) -> int:
+    """Units are decimal strings (JSON numbers lose precision above 2^53 in many readers)."""
+    if not _UNITS_RE.fullmatch(value):
+        raise MalformedInputError(f"{where}: expected a decimal string without leading zeros")
+    return _check_units(int(value), where)
+
+
+def _units_json(value: object, where: str) -> str:
+    return str(_check_units(value, where))
+
+
+def _amount_matches(amount: str, units: int, decimals: int, where: str) -> None:
+    """The human-readable amount must be exactly ``units`` written with ``decimals`` digits."""
+    if amount != format_units(units, decimals):
+        raise MalformedInputError(f"{where}: does not equal units written with {decimals} decimals")
+
+
+def _assets_of(items: Sequence[dict[str, Any]]) -> tuple[AssetSpec, ...]:
+    return tuple(AssetSpec(a["symbol"], a["decimals"]) for a in items)
 
 
 def _header(value: object, where: str, fmt: str) -> None:
@@ -221,44 +382,6 @@ def _header(value: object, where: str, fmt: str) -> None:
         )
 
 
-def _list(value: object, where: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise MalformedInputError(f"{where}: expected a list")
-    return value
-
-
-def _str(value: object, where: str) -> str:
-    if not isinstance(value, str):
-        raise MalformedInputError(f"{where}: expected a string")
-    return value
-
-
-def _hex(value: object, where: str, n: int | None = None) -> bytes:
-    """Lowercase hex; ``n`` bytes when given."""
-    if not isinstance(value, str):
-        raise MalformedInputError(f"{where}: expected a hex string")
-    if not _HEX_RE.fullmatch(value):
-        raise MalformedInputError(f"{where}: expected lowercase hex digits, an even number")
-    if n is not None and len(value) != 2 * n:
-        raise MalformedInputError(f"{where}: expected {2 * n} hex digits ({n} bytes)")
-    return bytes.fromhex(value)
-
-
-def _point_hex(value: object, where: str) -> bytes:
-    return _check_point(_hex(value, where, group.POINT_BYTES), where)
-
-
-def _scalar_hex(value: object, where: str) -> int:
-    return group.decode_scalar(_hex(value, where, group.SCALAR_BYTES), where)
-
-
-def _units_str(value: object, where: str) -> int:
-    """Units are decimal strings (JSON numbers lose precision above 2^53 in many readers)."""
-    if not isinstance(value, str) or not _UNITS_RE.fullmatch(value):
-        raise MalformedInputError(f"{where}: expected a decimal string without leading zeros")
-    return _check_units(int(value), where)
-
-
 def _build(where: str, make: Callable[[], _T]) -> _T:
     """Run a constructor and put ``where`` in front of the field path of its error."""
     try:
@@ -267,20 +390,6 @@ def _build(where: str, make: Callable[[], _T]) -> _T:
         raise
     except MalformedInputError as e:
         raise MalformedInputError(f"{where}.{e}" if where else str(e)) from None
-
-
-def _assets_json(value: object, where: str) -> tuple[AssetSpec, ...]:
-    items = _list(value, where)
-    specs = tuple(AssetSpec.from_json(a, f"{where}[{i}]") for i, a in enumerate(items))
-    return _check_asset_list(specs, where)
-
-
-def _amount_matches(amount: object, units: int, decimals: int, where: str) -> None:
-    """The human-readable amount must be exactly ``units`` written with ``decimals`` digits."""
-    if not isinstance(amount, str):
-        raise MalformedInputError(f"{where}: expected a decimal string")
-    if amount != format_units(units, decimals):
-        raise MalformedInputError(f"{where}: does not equal units written with {decimals} decimals")
 
 
 def _decode_json(data: bytes | str) -> object:
@@ -312,10 +421,17 @@ def _no_constant(name: str) -> Any:
 
 
 class _Json:
-    """Canonical bytes and strict parsing on top of ``to_json`` / ``from_json``."""
+    """Canonical bytes, strict parsing and the schema check on top of ``to_json``."""
+
+    #: ``file#/pointer`` of this document's schema.
+    SCHEMA: ClassVar[str]
 
     def to_json(self) -> dict[str, Any]:
         raise NotImplementedError
+
+    def _check_shape(self) -> None:
+        if not _SHAPE_CHECKED.get():
+            check_shape(self.to_json(), self.SCHEMA)
 
     def dumps(self) -> bytes:
         """Canonical encoding: keys sorted, indent 2, UTF-8 (not \\u escapes), final newline."""
@@ -327,6 +443,63 @@ def _loads(cls: Callable[[object], _T], data: bytes | str) -> _T:
     return cls(_decode_json(data))
 
 
+# --- hand-written readers still used by solvency.files.logfiles ------------------------------
+# (the log files have schemas too; moving them onto check_shape is left to their owner)
+
+_EPOCH_RE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def _check_int(value: object, where: str, lo: int, hi: int) -> int:
+    """An int (not bool) with lo <= value <= hi."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise MalformedInputError(f"{where}: expected an integer")
+    if not lo <= value <= hi:
+        raise MalformedInputError(f"{where}: must be in {lo}..{hi}")
+    return value
+
+
+def _check_epoch(value: object, where: str) -> str:
+    if not isinstance(value, str) or not _EPOCH_RE.fullmatch(value):
+        raise MalformedInputError(f"{where}: expected 1-64 characters of A-Z a-z 0-9 . _ : -")
+    return value
+
+
+def _object(value: object, where: str, keys: Sequence[str]) -> dict[str, Any]:
+    """A JSON object with exactly ``keys``."""
+    if not isinstance(value, dict):
+        raise MalformedInputError(f"{_at(where)}: expected a JSON object")
+    for k in sorted(value):
+        if k not in keys:
+            raise MalformedInputError(f"{_at(where)}: unknown key {k!r}")
+    for k in keys:
+        if k not in value:
+            raise MalformedInputError(f"{_at(where)}: missing key {k!r}")
+    return value
+
+
+def _list(value: object, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise MalformedInputError(f"{where}: expected a list")
+    return value
+
+
+def _str(value: object, where: str) -> str:
+    if not isinstance(value, str):
+        raise MalformedInputError(f"{where}: expected a string")
+    return value
+
+
+def _hex(value: object, where: str, n: int | None = None) -> bytes:
+    """Lowercase hex; ``n`` bytes when given."""
+    if not isinstance(value, str):
+        raise MalformedInputError(f"{where}: expected a hex string")
+    if not _HEX_RE.fullmatch(value):
+        raise MalformedInputError(f"{where}: expected lowercase hex digits, an even number")
+    if n is not None and len(value) != 2 * n:
+        raise MalformedInputError(f"{where}: expected {2 * n} hex digits ({n} bytes)")
+    return bytes.fromhex(value)
+
+
 # --- the documents ----------------------------------------------------------------------------
 
 
@@ -334,28 +507,35 @@ def _loads(cls: Callable[[object], _T], data: bytes | str) -> _T:
 class RootCommitment(_Json):
     """The root node: its hash ``h`` and one commitment ``C_k`` per asset."""
 
+    SCHEMA: ClassVar[str] = "root-v1.json#/$defs/node"
+
     hash: bytes
     commitments: tuple[bytes, ...]
 
     def __post_init__(self) -> None:
-        _check_bytes(self.hash, "hash", HASH_BYTES)
-        cs = _tuple(self.commitments, "commitments")
-        if not cs:
-            raise MalformedInputError("commitments: at least one is required")
-        for i, C in enumerate(cs):
-            _check_point(C, f"commitments[{i}]")
-        _set(self, "commitments", cs)
+        _set(self, "commitments", _check_points(self.commitments, "commitments"))
+        self._check_shape()
 
     def to_json(self) -> dict[str, Any]:
-        return {"hash": self.hash.hex(), "commitments": [C.hex() for C in self.commitments]}
+        return {
+            "hash": _hex_of(self.hash, "hash"),
+            "commitments": [C.hex() for C in self.commitments],
+        }
 
     @classmethod
     def from_json(cls, obj: object, where: str = "") -> RootCommitment:
-        d = _object(obj, where, ("hash", "commitments"))
-        h = _hex(d["hash"], _field(where, "hash"), HASH_BYTES)
-        cw = _field(where, "commitments")
-        cs = tuple(_point_hex(c, f"{cw}[{i}]") for i, c in enumerate(_list(d["commitments"], cw)))
-        return _build(where, lambda: cls(hash=h, commitments=cs))
+        with _checked(obj, cls.SCHEMA, where):
+            d: dict[str, Any] = obj  # type: ignore[assignment]
+            cw = _field(where, "commitments")
+            return _build(
+                where,
+                lambda: cls(
+                    hash=_unhex(d["hash"], _field(where, "hash")),
+                    commitments=tuple(
+                        _unhex(c, f"{cw}[{i}]") for i, c in enumerate(d["commitments"])
+                    ),
+                ),
+            )
 
     @classmethod
     def loads(cls, data: bytes | str) -> RootCommitment:
@@ -366,29 +546,31 @@ class RootCommitment(_Json):
 class TotalOpening(_Json):
     """The opening of one root commitment: ``C_k(root) = Com(units, blinding)``."""
 
+    SCHEMA: ClassVar[str] = "root-v1.json#/$defs/opening"
+
     symbol: str
     units: int
     blinding: int
 
     def __post_init__(self) -> None:
-        _check_symbol(self.symbol, "symbol")
         _check_units(self.units, "units")
         _check_scalar(self.blinding, "blinding")
+        self._check_shape()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "symbol": self.symbol,
-            "units": str(self.units),
-            "blinding": group.scalar_to_bytes(self.blinding).hex(),
+            "units": _units_json(self.units, "units"),
+            "blinding": group.scalar_to_bytes(_check_scalar(self.blinding, "blinding")).hex(),
         }
 
     @classmethod
     def from_json(cls, obj: object, where: str = "") -> TotalOpening:
-        d = _object(obj, where, ("symbol", "units", "blinding"))
-        symbol = _str(d["symbol"], _field(where, "symbol"))
-        units = _units_str(d["units"], _field(where, "units"))
-        blinding = _scalar_hex(d["blinding"], _field(where, "blinding"))
-        return _build(where, lambda: cls(symbol=symbol, units=units, blinding=blinding))
+        with _checked(obj, cls.SCHEMA, where):
+            d: dict[str, Any] = obj  # type: ignore[assignment]
+            units = _units_str(d["units"], _field(where, "units"))
+            blinding = _scalar_hex(d["blinding"], _field(where, "blinding"))
+            return _build(where, lambda: cls(symbol=d["symbol"], units=units, blinding=blinding))
 
     @classmethod
     def loads(cls, data: bytes | str) -> TotalOpening:
@@ -401,6 +583,7 @@ class RootFile(_Json):
     the opening of the root."""
 
     FORMAT: ClassVar[str] = ROOT_FORMAT
+    SCHEMA: ClassVar[str] = "root-v1.json"
 
     epoch: str
     created: str
@@ -412,25 +595,18 @@ class RootFile(_Json):
     totals: tuple[TotalOpening, ...] | None = None
 
     def __post_init__(self) -> None:
-        _check_epoch(self.epoch, "epoch")
-        _check_created(self.created, "created")
-        _check_tool(self.tool, "tool")
-        _check_int(self.height, "parameters.height", 1, MAX_HEIGHT)
-        if _check_int(self.range_bits, "parameters.range_bits", 1, 64) not in RANGE_BITS:
-            raise MalformedInputError(f"parameters.range_bits: must be one of {RANGE_BITS}")
         assets = _check_asset_list(self.assets, "parameters.assets")
         _set(self, "assets", assets)
         if not isinstance(self.root, RootCommitment):
             raise MalformedInputError("root: expected a RootCommitment")
-        if len(self.root.commitments) != len(assets):
-            raise MalformedInputError(
-                f"root.commitments: {len(self.root.commitments)} commitments for "
-                f"{len(assets)} assets"
-            )
+        _check_count(self.root.commitments, len(assets), "commitments", "root.commitments")
         if self.totals is not None:
             totals = _check_instances(self.totals, TotalOpening, "totals")
             _check_symbols([t.symbol for t in totals], assets, "totals")
             _set(self, "totals", totals)
+        _check_created(self.created, "created")
+        _check_tool(self.tool, "tool")
+        self._check_shape()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -452,41 +628,31 @@ class RootFile(_Json):
     @classmethod
     def from_json(cls, obj: object, where: str = "") -> RootFile:
         _header(obj, where, ROOT_FORMAT)
-        d = _object(
-            obj,
-            where,
-            ("format", "version", "epoch", "created", "tool", "parameters", "root", "totals"),
-        )
-        pw = _field(where, "parameters")
-        p = _object(d["parameters"], pw, ("height", "range_bits", "hash", "assets"))
-        if p["hash"] != HASH_NAME:
-            raise MalformedInputError(f"{pw}.hash: expected {HASH_NAME!r}")
-        height = _check_int(p["height"], f"{pw}.height", 1, MAX_HEIGHT)
-        range_bits = _check_int(p["range_bits"], f"{pw}.range_bits", 1, 64)
-        assets = _assets_json(p["assets"], f"{pw}.assets")
-        root = RootCommitment.from_json(d["root"], _field(where, "root"))
-        tw = _field(where, "totals")
-        totals = (
-            None
-            if d["totals"] is None
-            else tuple(
-                TotalOpening.from_json(t, f"{tw}[{i}]")
-                for i, t in enumerate(_list(d["totals"], tw))
+        with _checked(obj, cls.SCHEMA, where):
+            d: dict[str, Any] = obj  # type: ignore[assignment]
+            p = d["parameters"]
+            root = RootCommitment.from_json(d["root"], _field(where, "root"))
+            tw = _field(where, "totals")
+            totals = (
+                None
+                if d["totals"] is None
+                else tuple(
+                    TotalOpening.from_json(t, f"{tw}[{i}]") for i, t in enumerate(d["totals"])
+                )
             )
-        )
-        return _build(
-            where,
-            lambda: cls(
-                epoch=d["epoch"],
-                created=d["created"],
-                tool=d["tool"],
-                height=height,
-                range_bits=range_bits,
-                assets=assets,
-                root=root,
-                totals=totals,
-            ),
-        )
+            return _build(
+                where,
+                lambda: cls(
+                    epoch=d["epoch"],
+                    created=d["created"],
+                    tool=d["tool"],
+                    height=p["height"],
+                    range_bits=p["range_bits"],
+                    assets=_assets_of(p["assets"]),
+                    root=root,
+                    totals=totals,
+                ),
+            )
 
     @classmethod
     def loads(cls, data: bytes | str) -> RootFile:
@@ -497,16 +663,18 @@ class RootFile(_Json):
 class LiabilityTotal(_Json):
     """One asset's total liabilities and root blinding ``R_k``: ``C_k(root) = Com(units, R_k)``."""
 
+    SCHEMA: ClassVar[str] = "liabilities-v1.json#/$defs/total"
+
     symbol: str
     decimals: int
     units: int
     blinding: int
 
     def __post_init__(self) -> None:
-        _check_symbol(self.symbol, "symbol")
-        _check_int(self.decimals, "decimals", 0, MAX_DECIMALS)
         _check_units(self.units, "units")
         _check_scalar(self.blinding, "blinding")
+        check_shape({"symbol": self.symbol, "decimals": self.decimals}, "root-v1.json#/$defs/asset")
+        self._check_shape()
 
     @property
     def asset(self) -> AssetSpec:
@@ -520,24 +688,24 @@ class LiabilityTotal(_Json):
         return {
             "symbol": self.symbol,
             "decimals": self.decimals,
-            "units": str(self.units),
+            "units": _units_json(self.units, "units"),
             "amount": self.amount,
-            "blinding": group.scalar_to_bytes(self.blinding).hex(),
+            "blinding": group.scalar_to_bytes(_check_scalar(self.blinding, "blinding")).hex(),
         }
 
     @classmethod
     def from_json(cls, obj: object, where: str = "") -> LiabilityTotal:
-        d = _object(obj, where, ("symbol", "decimals", "units", "amount", "blinding"))
-        asset = AssetSpec.from_json({"symbol": d["symbol"], "decimals": d["decimals"]}, _at(where))
-        units = _units_str(d["units"], _field(where, "units"))
-        _amount_matches(d["amount"], units, asset.decimals, _field(where, "amount"))
-        blinding = _scalar_hex(d["blinding"], _field(where, "blinding"))
-        return _build(
-            where,
-            lambda: cls(
-                symbol=asset.symbol, decimals=asset.decimals, units=units, blinding=blinding
-            ),
-        )
+        with _checked(obj, cls.SCHEMA, where):
+            d: dict[str, Any] = obj  # type: ignore[assignment]
+            units = _units_str(d["units"], _field(where, "units"))
+            _amount_matches(d["amount"], units, d["decimals"], _field(where, "amount"))
+            blinding = _scalar_hex(d["blinding"], _field(where, "blinding"))
+            return _build(
+                where,
+                lambda: cls(
+                    symbol=d["symbol"], decimals=d["decimals"], units=units, blinding=blinding
+                ),
+            )
 
     @classmethod
     def loads(cls, data: bytes | str) -> LiabilityTotal:
@@ -549,19 +717,19 @@ class LiabilitiesFile(_Json):
     """``private/liabilities.json`` (section 8.2)."""
 
     FORMAT: ClassVar[str] = LIABILITIES_FORMAT
+    SCHEMA: ClassVar[str] = "liabilities-v1.json"
 
     epoch: str
     root_hash: bytes
     totals: tuple[LiabilityTotal, ...]
 
     def __post_init__(self) -> None:
-        _check_epoch(self.epoch, "epoch")
-        _check_bytes(self.root_hash, "root_hash", HASH_BYTES)
         totals = _check_instances(self.totals, LiabilityTotal, "totals")
         if not totals:
             raise MalformedInputError("totals: at least one asset is required")
         _check_asset_list([t.asset for t in totals], "totals")
         _set(self, "totals", totals)
+        self._check_shape()
 
     @property
     def assets(self) -> tuple[AssetSpec, ...]:
@@ -572,20 +740,21 @@ class LiabilitiesFile(_Json):
             "format": LIABILITIES_FORMAT,
             "version": VERSION,
             "epoch": self.epoch,
-            "root_hash": self.root_hash.hex(),
+            "root_hash": _hex_of(self.root_hash, "root_hash"),
             "totals": [t.to_json() for t in self.totals],
         }
 
     @classmethod
     def from_json(cls, obj: object, where: str = "") -> LiabilitiesFile:
         _header(obj, where, LIABILITIES_FORMAT)
-        d = _object(obj, where, ("format", "version", "epoch", "root_hash", "totals"))
-        root_hash = _hex(d["root_hash"], _field(where, "root_hash"), HASH_BYTES)
-        tw = _field(where, "totals")
-        totals = tuple(
-            LiabilityTotal.from_json(t, f"{tw}[{i}]") for i, t in enumerate(_list(d["totals"], tw))
-        )
-        return _build(where, lambda: cls(epoch=d["epoch"], root_hash=root_hash, totals=totals))
+        with _checked(obj, cls.SCHEMA, where):
+            d: dict[str, Any] = obj  # type: ignore[assignment]
+            root_hash = _unhex(d["root_hash"], _field(where, "root_hash"))
+            tw = _field(where, "totals")
+            totals = tuple(
+                LiabilityTotal.from_json(t, f"{tw}[{i}]") for i, t in enumerate(d["totals"])
+            )
+            return _build(where, lambda: cls(epoch=d["epoch"], root_hash=root_hash, totals=totals))
 
     @classmethod
     def loads(cls, data: bytes | str) -> LiabilitiesFile:
@@ -597,35 +766,32 @@ class PathStep(_Json):
     """One sibling on a user's path: its commitments ``C^sib_k``, hash ``h^sib`` and the
     aggregated range proof over its commitments (section 5)."""
 
+    SCHEMA: ClassVar[str] = "inclusion-proof-v1.json#/$defs/step"
+
     commitments: tuple[bytes, ...]
     hash: bytes
     range_proof: bytes
 
     def __post_init__(self) -> None:
-        cs = _tuple(self.commitments, "commitments")
-        if not cs:
-            raise MalformedInputError("commitments: at least one is required")
-        for i, C in enumerate(cs):
-            _check_point(C, f"commitments[{i}]")
-        _set(self, "commitments", cs)
-        _check_bytes(self.hash, "hash", HASH_BYTES)
-        _check_range_proof(self.range_proof, "range_proof")
+        _set(self, "commitments", _check_points(self.commitments, "commitments"))
+        self._check_shape()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "commitments": [C.hex() for C in self.commitments],
-            "hash": self.hash.hex(),
-            "range_proof": self.range_proof.hex(),
+            "hash": _hex_of(self.hash, "hash"),
+            "range_proof": _hex_of(self.range_proof, "range_proof"),
         }
 
     @classmethod
     def from_json(cls, obj: object, where: str = "") -> PathStep:
-        d = _object(obj, where, ("commitments", "hash", "range_proof"))
-        cw = _field(where, "commitments")
-        cs = tuple(_point_hex(c, f"{cw}[{i}]") for i, c in enumerate(_list(d["commitments"], cw)))
-        h = _hex(d["hash"], _field(where, "hash"), HASH_BYTES)
-        rp = _hex(d["range_proof"], _field(where, "range_proof"))
-        return _build(where, lambda: cls(commitments=cs, hash=h, range_proof=rp))
+        with _checked(obj, cls.SCHEMA, where):
+            d: dict[str, Any] = obj  # type: ignore[assignment]
+            cw = _field(where, "commitments")
+            cs = tuple(_unhex(c, f"{cw}[{i}]") for i, c in enumerate(d["commitments"]))
+            h = _unhex(d["hash"], _field(where, "hash"))
+            rp = _unhex(d["range_proof"], _field(where, "range_proof"))
+            return _build(where, lambda: cls(commitments=cs, hash=h, range_proof=rp))
 
     @classmethod
     def loads(cls, data: bytes | str) -> PathStep:
@@ -635,9 +801,11 @@ class PathStep(_Json):
 @dataclass(frozen=True)
 class InclusionProofFile(_Json):
     """A user's inclusion proof (section 8.3); ``balances`` are integer units in asset order,
-    ``path`` the ``height`` siblings from the leaf level up."""
+    ``path`` the ``height`` siblings from the leaf level up. ``export_user_proof`` in
+    ``solvency.epoch.builder`` makes one from an epoch's tree."""
 
     FORMAT: ClassVar[str] = INCLUSION_PROOF_FORMAT
+    SCHEMA: ClassVar[str] = "inclusion-proof-v1.json"
 
     epoch: str
     user_id: str
@@ -650,38 +818,37 @@ class InclusionProofFile(_Json):
     root: RootCommitment
 
     def __post_init__(self) -> None:
-        _check_epoch(self.epoch, "epoch")
         try:
             check_user_id(self.user_id)
         except MalformedInputError as e:
             raise MalformedInputError(f"user_id: {e}") from None
-        _check_bytes(self.user_secret, "user_secret", SECRET_BYTES)
-        height = _check_int(self.height, "height", 1, MAX_HEIGHT)
-        _check_int(self.position, "position", 0, 2**height - 1)
+        height = self.height
+        if isinstance(height, int) and not isinstance(height, bool) and 1 <= height <= MAX_HEIGHT:
+            position = self.position
+            if (
+                isinstance(position, int)
+                and not isinstance(position, bool)
+                and not 0 <= position < 2**height
+            ):
+                raise MalformedInputError(f"position: must be in 0..{2**height - 1}")
         assets = _check_asset_list(self.assets, "assets")
         a = len(assets)
         balances = _tuple(self.balances, "balances")
-        if len(balances) != a:
-            raise MalformedInputError(f"balances: {len(balances)} balances for {a} assets")
+        _check_count(balances, a, "balances", "balances")
         for k, b in enumerate(balances):
             _check_units(b, f"balances[{k}].units")
         path = _check_instances(self.path, PathStep, "path")
         if len(path) != height:
             raise MalformedInputError(f"path: {len(path)} steps, expected height = {height}")
         for i, step in enumerate(path):
-            if len(step.commitments) != a:
-                raise MalformedInputError(
-                    f"path[{i}].commitments: {len(step.commitments)} commitments for {a} assets"
-                )
+            _check_count(step.commitments, a, "commitments", f"path[{i}].commitments")
         if not isinstance(self.root, RootCommitment):
             raise MalformedInputError("root: expected a RootCommitment")
-        if len(self.root.commitments) != a:
-            raise MalformedInputError(
-                f"root.commitments: {len(self.root.commitments)} commitments for {a} assets"
-            )
+        _check_count(self.root.commitments, a, "commitments", "root.commitments")
         _set(self, "assets", assets)
         _set(self, "balances", balances)
         _set(self, "path", path)
+        self._check_shape()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -689,7 +856,7 @@ class InclusionProofFile(_Json):
             "version": VERSION,
             "epoch": self.epoch,
             "user_id": self.user_id,
-            "user_secret": self.user_secret.hex(),
+            "user_secret": _hex_of(self.user_secret, "user_secret"),
             "position": self.position,
             "height": self.height,
             "assets": [a.to_json() for a in self.assets],
@@ -704,57 +871,40 @@ class InclusionProofFile(_Json):
     @classmethod
     def from_json(cls, obj: object, where: str = "") -> InclusionProofFile:
         _header(obj, where, INCLUSION_PROOF_FORMAT)
-        keys = (
-            "format", "version", "epoch", "user_id", "user_secret", "position", "height",
-            "assets", "balances", "path", "root",
-        )  # fmt: skip
-        d = _object(obj, where, keys)
-        user_id = _str(d["user_id"], _field(where, "user_id"))
-        secret = _hex(d["user_secret"], _field(where, "user_secret"), SECRET_BYTES)
-        assets = _assets_json(d["assets"], _field(where, "assets"))
-        bw = _field(where, "balances")
-        items = _list(d["balances"], bw)
-        if len(items) != len(assets):
-            raise MalformedInputError(f"{bw}: {len(items)} balances for {len(assets)} assets")
-        balances = []
-        for k, (item, asset) in enumerate(zip(items, assets, strict=True)):
-            b = _object(item, f"{bw}[{k}]", ("symbol", "amount", "units"))
-            if b["symbol"] != asset.symbol:
-                raise MalformedInputError(f"{bw}[{k}].symbol: expected {asset.symbol!r}")
-            units = _units_str(b["units"], f"{bw}[{k}].units")
-            _amount_matches(b["amount"], units, asset.decimals, f"{bw}[{k}].amount")
-            balances.append(units)
-        pw = _field(where, "path")
-        path = tuple(
-            PathStep.from_json(s, f"{pw}[{i}]") for i, s in enumerate(_list(d["path"], pw))
-        )
-        root = RootCommitment.from_json(d["root"], _field(where, "root"))
-        return _build(
-            where,
-            lambda: cls(
-                epoch=d["epoch"],
-                user_id=user_id,
-                user_secret=secret,
-                position=d["position"],
-                height=d["height"],
-                assets=assets,
-                balances=tuple(balances),
-                path=path,
-                root=root,
-            ),
-        )
+        with _checked(obj, cls.SCHEMA, where):
+            d: dict[str, Any] = obj  # type: ignore[assignment]
+            assets = _check_asset_list(_assets_of(d["assets"]), _field(where, "assets"))
+            bw = _field(where, "balances")
+            items = d["balances"]
+            _check_count(items, len(assets), "balances", bw)
+            balances = []
+            for k, (b, asset) in enumerate(zip(items, assets, strict=True)):
+                if b["symbol"] != asset.symbol:
+                    raise MalformedInputError(f"{bw}[{k}].symbol: expected {asset.symbol!r}")
+                units = _units_str(b["units"], f"{bw}[{k}].units")
+                _amount_matches(b["amount"], units, asset.decimals, f"{bw}[{k}].amount")
+                balances.append(units)
+            pw = _field(where, "path")
+            path = tuple(PathStep.from_json(s, f"{pw}[{i}]") for i, s in enumerate(d["path"]))
+            root = RootCommitment.from_json(d["root"], _field(where, "root"))
+            return _build(
+                where,
+                lambda: cls(
+                    epoch=d["epoch"],
+                    user_id=d["user_id"],
+                    user_secret=_unhex(d["user_secret"], "user_secret"),
+                    position=d["position"],
+                    height=d["height"],
+                    assets=assets,
+                    balances=tuple(balances),
+                    path=path,
+                    root=root,
+                ),
+            )
 
     @classmethod
     def loads(cls, data: bytes | str) -> InclusionProofFile:
         return _loads(cls.from_json, data)
-
-
-def _check_symbols(symbols: Sequence[str], assets: Sequence[AssetSpec], where: str) -> None:
-    if len(symbols) != len(assets):
-        raise MalformedInputError(f"{where}: {len(symbols)} entries for {len(assets)} assets")
-    for i, (s, a) in enumerate(zip(symbols, assets, strict=True)):
-        if s != a.symbol:
-            raise MalformedInputError(f"{where}[{i}].symbol: expected {a.symbol!r}")
 
 
 def rfc3339_utc(when: datetime.datetime | None = None) -> str:
@@ -763,25 +913,3 @@ def rfc3339_utc(when: datetime.datetime | None = None) -> str:
     if when.tzinfo is None:
         raise MalformedInputError("created: the time must carry a time zone")
     return when.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-_SCHEMA_FILES = {
-    ROOT_FORMAT: "root-v1.json",
-    LIABILITIES_FORMAT: "liabilities-v1.json",
-    INCLUSION_PROOF_FORMAT: "inclusion-proof-v1.json",
-    # The epoch log's files (solvency.files.logfiles, docs/PROTOCOL.md section 9).
-    "solvency-log": "log-v1.json",
-    "solvency-log-inclusion-proof": "log-inclusion-proof-v1.json",
-    "solvency-log-consistency-proof": "log-consistency-proof-v1.json",
-}
-
-
-def load_schema(format_name: str) -> dict[str, Any]:
-    """The JSON schema (draft 2020-12) of a file format, e.g. ``load_schema("solvency-root")``."""
-    if format_name not in _SCHEMA_FILES:
-        raise MalformedInputError(f"no schema for format {format_name!r}")
-    text = (resources.files("solvency.files") / "schemas" / _SCHEMA_FILES[format_name]).read_text(
-        encoding="utf-8"
-    )
-    schema: dict[str, Any] = json.loads(text)
-    return schema
