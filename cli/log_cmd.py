@@ -54,8 +54,12 @@ def checkpoint_json(signed: SignedCheckpoint, data: bytes) -> dict[str, Any]:
 
 
 def _output(kind: str, status: str, **fields: Any) -> dict[str, Any]:
-    return {"format": f"solvency-{kind}-output", "version": OUTPUT_VERSION, "status": status,
-            **fields}  # fmt: skip
+    return {
+        "format": f"solvency-{kind}-output",
+        "version": OUTPUT_VERSION,
+        "status": status,
+        **fields,
+    }
 
 
 def _write_public(path: Path, data: bytes) -> None:
@@ -70,10 +74,18 @@ def log_group() -> None:
 @log_group.command("append")
 @click.argument("log_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("epoch_dir", type=EXISTING_DIR)
-@click.option("--keys", "keys", type=EXISTING_DIR, required=True,
-              help="Key directory holding signing.key (the log's key).")  # fmt: skip
-@click.option("--origin", default=None,
-              help="The log's name, set by the first append (default: from the key).")  # fmt: skip
+@click.option(
+    "--keys",
+    "keys",
+    type=EXISTING_DIR,
+    required=True,
+    help="Key directory holding signing.key (the log's key).",
+)
+@click.option(
+    "--origin",
+    default=None,
+    help="The log's name, set by the first append (default: from the key).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @reports_errors
 def append_cmd(
@@ -106,8 +118,10 @@ def append_cmd(
         click.echo(
             f"appended epoch {result.entry.epoch} as entry {result.entry.index} of log {cp.origin}"
         )
-        click.echo(f"checkpoint {log_dir / elog.CHECKPOINT}: size {cp.size}, root "
-                   f"{base64.b64encode(cp.root_hash).decode()}")  # fmt: skip
+        click.echo(
+            f"checkpoint {log_dir / elog.CHECKPOINT}: size {cp.size}, root "
+            f"{base64.b64encode(cp.root_hash).decode()}"
+        )
 
 
 @log_group.command("prove")
@@ -122,17 +136,32 @@ def prove_cmd(log_dir: Path, epoch: str, out: Path, as_json: bool) -> None:
     proof = log.inclusion_proof(epoch)
     _write_public(out, proof.dumps())
     if as_json:
-        emit_json(_output("log-prove", "written", epoch=epoch, leaf_index=proof.leaf_index,
-                          tree_size=proof.tree_size, out=str(out)))  # fmt: skip
+        emit_json(
+            _output(
+                "log-prove",
+                "written",
+                epoch=epoch,
+                leaf_index=proof.leaf_index,
+                tree_size=proof.tree_size,
+                out=str(out),
+            )
+        )
     else:
-        click.echo(f"wrote {out}: epoch {epoch} is entry {proof.leaf_index} of the tree of "
-                   f"size {proof.tree_size}")  # fmt: skip
+        click.echo(
+            f"wrote {out}: epoch {epoch} is entry {proof.leaf_index} of the tree of "
+            f"size {proof.tree_size}"
+        )
 
 
 @log_group.command("consistency")
 @click.argument("log_dir", type=EXISTING_DIR)
-@click.option("--from", "first", type=click.IntRange(min=0), required=True,
-              help="The older checkpoint's tree size.")  # fmt: skip
+@click.option(
+    "--from",
+    "first",
+    type=click.IntRange(min=0),
+    required=True,
+    help="The older checkpoint's tree size.",
+)
 @click.option("--out", "out", type=OUT_FILE, required=True, help="The proof file to write.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @reports_errors
@@ -142,23 +171,37 @@ def consistency_cmd(log_dir: Path, first: int, out: Path, as_json: bool) -> None
     proof = log.consistency_proof(first)
     _write_public(out, proof.dumps())
     if as_json:
-        emit_json(_output("log-consistency", "written", first_size=proof.first_size,
-                          second_size=proof.second_size, out=str(out)))  # fmt: skip
+        emit_json(
+            _output(
+                "log-consistency",
+                "written",
+                first_size=proof.first_size,
+                second_size=proof.second_size,
+                out=str(out),
+            )
+        )
     else:
         click.echo(f"wrote {out}: size {proof.first_size} to size {proof.second_size}")
 
 
 @log_group.command("verify")
 @click.argument("checkpoint_path", metavar="CHECKPOINT", type=EXISTING_FILE)
-@click.option("--pubkey", "pubkey", type=EXISTING_FILE, required=True,
-              help="The exchange's signing.pub.")  # fmt: skip
-@click.option("--inclusion", "inclusion", type=EXISTING_FILE,
-              help="An inclusion proof (solvency log prove).")  # fmt: skip
+@click.option(
+    "--pubkey", "pubkey", type=EXISTING_FILE, required=True, help="The exchange's signing.pub."
+)
+@click.option(
+    "--inclusion", "inclusion", type=EXISTING_FILE, help="An inclusion proof (solvency log prove)."
+)
 @click.option("--root", "root", type=EXISTING_FILE, help="The root.json it proves.")
-@click.option("--previous", "previous", type=EXISTING_FILE,
-              help="An older checkpoint of the same log.")  # fmt: skip
-@click.option("--consistency", "consistency", type=EXISTING_FILE,
-              help="The consistency proof from --previous (solvency log consistency).")  # fmt: skip
+@click.option(
+    "--previous", "previous", type=EXISTING_FILE, help="An older checkpoint of the same log."
+)
+@click.option(
+    "--consistency",
+    "consistency",
+    type=EXISTING_FILE,
+    help="The consistency proof from --previous (solvency log consistency).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @reports_errors
 def verify_cmd(
@@ -185,15 +228,16 @@ def verify_cmd(
     con = LogConsistencyProof.loads(consistency.read_bytes()) if consistency else None
 
     signed.verify(key)
-    lines = [f"checkpoint {signed.checkpoint.origin} size {signed.checkpoint.size}: signed "
-             f"by key {key.fingerprint()[:16]}"]  # fmt: skip
+    lines = [
+        f"checkpoint {signed.checkpoint.origin} size {signed.checkpoint.size}: signed "
+        f"by key {key.fingerprint()[:16]}"
+    ]
     if inc is not None:
         verify_root_in_log(signed, key, inc, root_json)
         lines.append(f"epoch {inc.epoch}: its root is entry {inc.leaf_index} of the log")
     if old is not None:
         verify_log_extends(old[0], signed, key, con)
-        lines.append(f"the log extends the previous checkpoint (size "
-                     f"{old[0].checkpoint.size})")  # fmt: skip
+        lines.append(f"the log extends the previous checkpoint (size {old[0].checkpoint.size})")
     if as_json:
         emit_json(
             _output(
