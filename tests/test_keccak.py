@@ -4,12 +4,18 @@ published standard rather than to our own reading of it."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
+import subprocess
+import sys
+from collections.abc import Callable
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from solvency.crypto import keccak
 from solvency.crypto.keccak import keccak_f1600, keccak_f1600_lanes, keccak_f1600_naive
 
 states = st.binary(min_size=200, max_size=200)
@@ -37,7 +43,13 @@ def test_permutation_is_not_the_identity_and_is_injective_on_samples() -> None:
     assert bytes(200) not in seen
 
 
-def _sponge(message: bytes, rate: int, suffix: int, out_len: int) -> bytes:
+def _sponge(
+    message: bytes,
+    rate: int,
+    suffix: int,
+    out_len: int,
+    f: Callable[[bytes], bytes] = keccak_f1600,
+) -> bytes:
     """FIPS 202 sponge: pad10*1 with a domain suffix, absorb, squeeze ``out_len`` bytes."""
     padded = bytearray(message)
     padded.append(suffix)
@@ -47,13 +59,13 @@ def _sponge(message: bytes, rate: int, suffix: int, out_len: int) -> bytes:
     state = bytes(200)
     for off in range(0, len(padded), rate):
         block = padded[off : off + rate] + bytes(200 - rate)
-        state = keccak_f1600(bytes(a ^ b for a, b in zip(state, block, strict=True)))
+        state = f(bytes(a ^ b for a, b in zip(state, block, strict=True)))
     out = bytearray()
     while True:
         out += state[:rate]
         if len(out) >= out_len:
             return bytes(out[:out_len])
-        state = keccak_f1600(state)
+        state = f(state)
 
 
 MESSAGES = [
@@ -84,3 +96,73 @@ def test_sponge_matches_shake_128(message: bytes) -> None:
 @given(st.binary(max_size=600))
 def test_sponge_matches_sha3_256_on_random_messages(message: bytes) -> None:
     assert _sponge(message, 136, 0x06, 32) == hashlib.sha3_256(message).digest()
+
+
+# --- the permutation STROBE uses: the C extension and its pure-Python twin ------------------
+
+
+def _native_permute() -> Callable[[bytearray], None]:
+    module = pytest.importorskip("solvency.crypto._keccakf", reason="C extension not built")
+    permute: Callable[[bytearray], None] = module.permute
+    return permute
+
+
+def _permuted(permute: Callable[[bytearray], None], state: bytes) -> bytes:
+    buf = bytearray(state)
+    permute(buf)
+    return bytes(buf)
+
+
+@settings(max_examples=200, deadline=None)
+@given(states)
+@example(bytes(200))
+@example(b"\xff" * 200)
+@example(bytes(199) + b"\x80")
+def test_native_equals_naive(state: bytes) -> None:
+    assert _permuted(_native_permute(), state) == keccak_f1600_naive(state)
+    assert _permuted(keccak._permute_python, state) == keccak_f1600_naive(state)
+
+
+def test_native_first_lane_and_sponges() -> None:
+    native = _native_permute()
+    assert int.from_bytes(_permuted(native, bytes(200))[:8], "little") == 0xF1258F7940E1DDE7
+    f = functools.partial(_permuted, native)
+    for message in MESSAGES:
+        assert _sponge(message, 136, 0x06, 32, f) == hashlib.sha3_256(message).digest()
+        assert _sponge(message, 168, 0x1F, 400, f) == hashlib.shake_128(message).digest(400)
+
+
+def test_native_refuses_wrong_buffers() -> None:
+    native = _native_permute()
+    for bad in (bytearray(199), bytearray(201), bytearray()):
+        with pytest.raises(ValueError, match="200 bytes"):
+            native(bad)
+    with pytest.raises((TypeError, BufferError)):
+        native(bytes(200))  # read-only: the permutation works in place
+
+
+def test_native_is_used_when_built() -> None:
+    _native_permute()
+    if os.environ.get("SOLVENCY_KECCAK") == "python":
+        assert keccak.IMPLEMENTATION == "python"
+    else:
+        assert keccak.IMPLEMENTATION == "native"
+
+
+def test_python_twin_is_selected_by_the_environment() -> None:
+    code = (
+        "from solvency.crypto import keccak, transcript\n"
+        "t = transcript.Transcript(b'test protocol')\n"
+        "t.append_message(b'some label', b'some data')\n"
+        "print(keccak.IMPLEMENTATION, t.challenge_bytes(b'challenge', 32).hex())\n"
+    )
+    env = {**os.environ, "SOLVENCY_KECCAK": "python"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    # Merlin's simple test vector, through the pure-Python permutation.
+    assert out == ["python", "d5a21972d0d5fe320c0d263fac7fffb8145aa640af6e9bca177c03c7efcf0615"]
+    env["SOLVENCY_KECCAK"] = "fast"
+    bad = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert bad.returncode != 0
+    assert "SOLVENCY_KECCAK" in bad.stderr

@@ -19,13 +19,21 @@ step (batch verification): lane i of all K states is packed into one int, state 
 rotation by r becomes ``((v << r) & H_r) | ((v >> (64 - r)) & L_r)`` with masks H_r, L_r
 that keep bits r..63, resp. 0..r-1, of every slot. One packed permutation of 32 states
 costs about 2x one single permutation; the tests check it equals ``keccak_f1600`` per state.
+
+``permute`` permutes a 200-byte bytearray in place, with our C extension
+``solvency.crypto._keccakf`` (about 1 us) when it was built at install, else with
+``keccak_f1600``; ``SOLVENCY_KECCAK=python`` forces the pure-Python code (tests run both).
+``IMPLEMENTATION`` names the one in use. No package on PyPI exposes the raw permutation
+(hashlib has only the sponges), which is why the extension is ours; it is kept to the
+permutation.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from solvency.errors import InvalidParameterError
 
@@ -335,3 +343,33 @@ def keccak_f1600_packed(
 
     return (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12,
             a13, a14, a15, a16, a17, a18, a19, a20, a21, a22, a23, a24)  # fmt: skip
+
+
+# --- the permutation used by STROBE ---------------------------------------------------------
+
+
+def _permute_python(state: bytearray) -> None:
+    """Keccak-f[1600] on a 200-byte bytearray, in place, in pure Python."""
+    state[:] = keccak_f1600(bytes(state))
+
+
+def _select() -> tuple[Callable[[bytearray], None], str]:
+    choice = os.environ.get("SOLVENCY_KECCAK", "")
+    if choice not in ("", "native", "python"):
+        raise InvalidParameterError("SOLVENCY_KECCAK must be 'native' or 'python'")
+    if choice == "python":
+        return _permute_python, "python"
+    try:
+        from solvency.crypto import _keccakf  # type: ignore[attr-defined]
+    except ImportError as exc:
+        if choice == "native":
+            raise InvalidParameterError(
+                "SOLVENCY_KECCAK=native but the C extension was not built"
+            ) from exc
+        return _permute_python, "python"
+    native: Callable[[bytearray], None] = _keccakf.permute
+    return native, "native"
+
+
+#: ``permute(state)``: Keccak-f[1600] on a 200-byte bytearray, in place.
+permute, IMPLEMENTATION = _select()

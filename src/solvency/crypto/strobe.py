@@ -10,10 +10,12 @@ depends on the whole transcript so far. When a block is full, or before a forced
 
 Each operation is written once, as a generator of *steps*: it pads the block, yields the
 state whose permutation F is due, and goes on once the caller has permuted it. ``run``
-drives one operation by calling ``keccak_f1600`` at each step (the sequential path, and
-the readable twin). ``run_jointly`` drives operations on many distinct states and permutes
-all states due at a step with one ``keccak_f1600_many``: each state sees exactly the bytes
-and permutations it would see alone, so the outputs are byte-identical to ``run``.
+drives one operation by calling ``keccak.permute`` at each step (the sequential path, and
+the readable twin). ``run_jointly`` drives operations on many distinct states and, with the
+pure-Python permutation, permutes all states due at a step with one ``keccak_f1600_many``
+(with the native one, each state on its own: packing would cost more than it saves): each
+state sees exactly the bytes and permutations it would see alone, so the outputs are
+byte-identical to ``run``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Generator, Sequence
 from typing import TypeVar
 
-from solvency.crypto.keccak import keccak_f1600, keccak_f1600_many
+from solvency.crypto.keccak import IMPLEMENTATION, keccak_f1600_many, permute
 from solvency.errors import InvalidParameterError
 
 _T = TypeVar("_T")
@@ -30,6 +32,7 @@ _T = TypeVar("_T")
 Steps = Generator["Strobe128", None, _T]
 
 R = 166
+_NATIVE = IMPLEMENTATION == "native"
 FLAG_I = 1
 FLAG_A = 1 << 1
 FLAG_C = 1 << 2
@@ -47,7 +50,8 @@ class Strobe128:
         st = bytearray(200)
         st[0:6] = bytes((1, R + 2, 1, 0, 1, 96))
         st[6:18] = b"STROBEv1.0.2"
-        self._st = bytearray(keccak_f1600(bytes(st)))
+        permute(st)
+        self._st = st
         self._pos = 0
         self._pos_begin = 0
         self._cur_flags = 0
@@ -146,14 +150,14 @@ class Strobe128:
 
 
 def run(steps: Steps[_T]) -> _T:
-    """Drive one operation, permuting its state with ``keccak_f1600`` at each step."""
+    """Drive one operation, permuting its state with ``keccak.permute`` at each step."""
     while True:
         try:
             strobe = next(steps)
         except StopIteration as done:
             result: _T = done.value
             return result
-        strobe._st = bytearray(keccak_f1600(bytes(strobe._st)))
+        permute(strobe._st)
 
 
 def run_jointly(operations: Sequence[tuple[Strobe128, Steps[_T]]]) -> list[_T]:
@@ -179,9 +183,10 @@ def run_jointly(operations: Sequence[tuple[Strobe128, Steps[_T]]]) -> list[_T]:
             if yielded is not strobe:
                 raise InvalidParameterError("STROBE: an operation stepped a state not its own")
             due.append((index, strobe, steps))
-        if len(due) == 1:
-            strobe = due[0][1]
-            strobe._st = bytearray(keccak_f1600(bytes(strobe._st)))
+        if len(due) == 1 or (due and _NATIVE):
+            # The native permutation costs about 1 us: packing would only add work.
+            for _, strobe, _ in due:
+                permute(strobe._st)
         elif due:
             permuted = keccak_f1600_many([strobe._st for _, strobe, _ in due])
             for (_, strobe, _), state in zip(due, permuted, strict=True):
