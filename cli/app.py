@@ -11,6 +11,7 @@ from .build_cmd import build
 from .demo import demo
 from .export_cmd import export_tree_cmd
 from .init_cmd import init
+from .log_cmd import log_group
 from .prove_cmd import prove
 from .verify_cmd import verify
 
@@ -43,8 +44,9 @@ def cli() -> None:
     Exchange:  solvency init; solvency build LEDGER.csv ...; solvency prove DIR --all ...
     User:      solvency verify PROOF.json --root root.json --pubkey signing.pub
     Auditor:   solvency audit root.json --liabilities FILE --tree TREE --pubkey signing.pub
+    Log:       solvency log append LOG_DIR EPOCH_DIR --keys KEYS; solvency log verify CHECKPOINT
     """
 
 
-for command in (init, build, prove, verify, audit, export_tree_cmd, demo):
+for command in (init, build, prove, verify, audit, export_tree_cmd, demo, log_group):
     cli.add_command(command)

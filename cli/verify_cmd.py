@@ -9,6 +9,10 @@ Checks, in order, stopping at the first failure:
    and balances, combined with the siblings, gives the root hash and commitments, and every
    sibling's range proof verifies.
 
+With ``--checkpoint`` and ``--log-proof`` (docs/PROTOCOL.md section 9.7), a fifth check: the
+checkpoint is signed by the same key and the signed root is an entry of the log's tree, so the
+user saw the root everyone else can see; the JSON reports that checkpoint for comparison.
+
 Without ``--root`` the proof is checked against the root it carries, and a warning says the
 root was not compared with the published one. The demo verifies through ``verify_proof_file``
 too, so both take the same path.
@@ -24,11 +28,14 @@ from typing import Any
 import click
 
 from solvency.circuits.inclusion import verify_inclusion
-from solvency.errors import VerificationError
+from solvency.epoch.logverify import verify_root_in_log
+from solvency.errors import MalformedInputError, VerificationError
 from solvency.files import formats
 from solvency.files.ledger import format_units
+from solvency.files.logfiles import LogInclusionProof
 
 from .keyfiles import RootSignature
+from .log_cmd import checkpoint_json, read_checkpoint
 from .options import EXISTING_FILE, file_option
 from .reporting import EXIT_FAILED, emit_json, one_line, reports_errors, warn
 
@@ -51,6 +58,8 @@ class VerifyOutcome:
     error: str | None
     seconds: float
     cpu_seconds: float
+    #: With --checkpoint: the checkpoint checked against and the root's entry in the log.
+    log: dict[str, Any] | None = None
 
     @property
     def verified(self) -> bool:
@@ -75,6 +84,13 @@ class VerifyOutcome:
         return (
             f"VERIFIED: the balances of user {self.proof.user_id!r} are included in "
             f"{where} of epoch {self.proof.epoch}{signed}"
+            + (
+                f", and that root is entry {self.log['leaf_index']} of the log "
+                f"{self.log['checkpoint']['origin']} (checkpoint size "
+                f"{self.log['checkpoint']['tree_size']})"
+                if self.log is not None
+                else ""
+            )
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -89,6 +105,8 @@ class VerifyOutcome:
             "signature_checked": self.key_fingerprint is not None,
             "key_fingerprint": self.key_fingerprint,
             "warnings": list(self.warnings),
+            "log_checked": self.log is not None,
+            "log": self.log,
             "verify_seconds": self.seconds,
             "verify_cpu_seconds": self.cpu_seconds,
         }
@@ -120,6 +138,8 @@ def verify_proof_file(
     root_path: Path | None = None,
     sig_path: Path | None = None,
     pubkey_path: Path | None = None,
+    checkpoint_path: Path | None = None,
+    log_proof_path: Path | None = None,
 ) -> VerifyOutcome:
     """Check one proof file. Unreadable or malformed files raise (exit 2); a failed check is
     returned as the outcome's ``error`` (exit 1)."""
@@ -128,6 +148,10 @@ def verify_proof_file(
         raise click.UsageError("--pubkey needs --root (the signature is over root.json)")
     if sig_path is not None and pubkey_path is None:
         raise click.UsageError("--sig needs --pubkey")
+    if (checkpoint_path is None) != (log_proof_path is None):
+        raise click.UsageError("--checkpoint and --log-proof go together")
+    if checkpoint_path is not None and pubkey_path is None:
+        raise click.UsageError("--checkpoint needs --root and --pubkey (the log signs both)")
     proof = formats.InclusionProofFile.loads(proof_path.read_bytes())
     warnings: list[str] = []
     root: formats.RootFile | None = None
@@ -143,7 +167,20 @@ def verify_proof_file(
         if pubkey_path is not None and root_path is not None
         else None
     )
+    checkpoint = read_checkpoint(checkpoint_path) if checkpoint_path is not None else None
+    log_proof = (
+        LogInclusionProof.loads(log_proof_path.read_bytes()) if log_proof_path is not None else None
+    )
+    if checkpoint is not None and log_proof is not None:
+        # Sizes and origins are compared before any check: a mismatch is bad input (exit 2).
+        cp = checkpoint[0].checkpoint
+        if (log_proof.origin, log_proof.tree_size) != (cp.origin, cp.size):
+            raise MalformedInputError(
+                f"--log-proof: it is for log {log_proof.origin!r} at size "
+                f"{log_proof.tree_size}, the checkpoint is {cp.origin!r} at size {cp.size}"
+            )
     target = root.root if root is not None else proof.root
+    log_report = None
     error = None
     fingerprint = None
     try:
@@ -162,6 +199,13 @@ def verify_proof_file(
             proof.epoch,
             proof.assets,
         )
+        if checkpoint is not None and log_proof is not None and root_signature is not None:
+            verify_root_in_log(checkpoint[0], root_signature.key, log_proof, root_bytes)
+            log_report = {
+                "checkpoint": checkpoint_json(*checkpoint),
+                "leaf_index": log_proof.leaf_index,
+                "tree_size": log_proof.tree_size,
+            }
     except VerificationError as exc:
         error = str(exc)
     return VerifyOutcome(
@@ -173,6 +217,7 @@ def verify_proof_file(
         error=error,
         seconds=time.perf_counter() - wall,
         cpu_seconds=time.process_time() - cpu,
+        log=log_report,
     )
 
 
@@ -181,6 +226,8 @@ def verify_proof_file(
 @file_option("--root", "root_path", help="The published root.json.")
 @file_option("--sig", "sig_path", help="Signature file (default: <root>.sig).")
 @file_option("--pubkey", "pubkey_path", help="The exchange's signing.pub.")
+@file_option("--checkpoint", "checkpoint_path", help="The log's checkpoint (LOG_DIR/checkpoint).")
+@file_option("--log-proof", "log_proof_path", help="The epoch's log inclusion proof.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @reports_errors
 def verify(
@@ -188,10 +235,14 @@ def verify(
     root_path: Path | None,
     sig_path: Path | None,
     pubkey_path: Path | None,
+    checkpoint_path: Path | None,
+    log_proof_path: Path | None,
     as_json: bool,
 ) -> None:
     """Check that PROOF_FILE's balances are included in the (signed) root."""
-    outcome = verify_proof_file(proof_file, root_path, sig_path, pubkey_path)
+    outcome = verify_proof_file(
+        proof_file, root_path, sig_path, pubkey_path, checkpoint_path, log_proof_path
+    )
     if as_json:
         emit_json(outcome.to_json())
     else:
@@ -203,6 +254,9 @@ def verify(
         for b in outcome.balances():
             click.echo(f"  {b['symbol']:<8} {b['amount']}")
         click.echo(f"root hash  {outcome.root_hash.hex()}")
+        if outcome.log is not None:
+            c = outcome.log["checkpoint"]
+            click.echo(f"checkpoint {c['origin']} size {c['tree_size']} root {c['root_hash']}")
         click.echo(outcome.verdict())
     if not outcome.verified:
         raise SystemExit(EXIT_FAILED)
