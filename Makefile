@@ -6,10 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean libsodium
+.PHONY: demo test lint bench clean libsodium native
 
 $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory libsodium
+	@$(MAKE) --no-print-directory native
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev,dask]'
@@ -23,6 +24,23 @@ libsodium:
 	    apt-get update -qq && apt-get install -y -qq libsodium23 >/dev/null; \
 	  else \
 	    echo "error: libsodium >= 1.0.18 is missing; install it (Debian/Ubuntu: apt-get install libsodium23)"; exit 2; \
+	  fi; \
+	fi
+
+# Optional speed-ups, installed with apt when missing and we are root: libdecaf (the fast
+# group backend, loaded with ctypes) and a C compiler with Python headers (the native Keccak
+# extension, built by setup.py). Without them everything works on libsodium and pure Python.
+native:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  missing=""; \
+	  ldconfig -p 2>/dev/null | grep -q 'libdecaf\.so' || missing="$$missing libdecaf0"; \
+	  command -v gcc >/dev/null || missing="$$missing gcc"; \
+	  [ -n "$$($(PYTHON) -c 'import sysconfig,os;print(os.path.exists(os.path.join(sysconfig.get_paths()["include"],"Python.h")) or "")')" ] \
+	    || missing="$$missing python3-dev"; \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing$$missing with apt-get (optional: the fast backend and native Keccak)"; \
+	    (apt-get update -qq && apt-get install -y -qq $$missing >/dev/null) \
+	      || echo "warning: could not install$$missing; falling back to libsodium / pure Python"; \
 	  fi; \
 	fi
 

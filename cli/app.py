@@ -16,8 +16,27 @@ from .prove_cmd import prove
 from .verify_cmd import verify
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    # Imported here, only for this line: the group backend loads its library on import.
+    from solvency.crypto import group, keccak
+
+    click.echo(
+        f"solvency {__version__} (group backend: {group.BACKEND}, Keccak: {keccak.IMPLEMENTATION})"
+    )
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="solvency")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version, the group backend and the Keccak in use, and exit.",
+)
 def cli() -> None:
     """Zero-knowledge proofs of solvency: commit, prove and verify exchange liabilities.
 

@@ -1,0 +1,416 @@
+"""The ristretto255 group (RFC 9496) over libdecaf, through ctypes: the fast backend.
+
+libdecaf's ``decaf_255`` group is ristretto255 (Hamburg, one of its designers): the same
+elements, encodings and one-way map as libsodium, byte for byte (docs/PROTOCOL.md,
+"Group backends"). Unlike libsodium it exposes points in projective form, so a sum costs
+about 0.1 us instead of a decode, an addition and an encode (10-13 us), and it has
+precomputed tables for fixed bases. A ``Point`` here is that internal form: four field
+elements of five 64-bit limbs, each aligned to 32 bytes, 256 bytes in all, which we place
+in a 32-byte-aligned ctypes buffer (ctypes does not align its buffers to 32).
+
+Which routines are constant-time (libdecaf's header, and the notes in docs/PROTOCOL.md):
+``mul``, ``mul_base``, ``mul_table``, ``msm_ct``, ``msm_table_ct`` and ``masked_sum`` do
+the same work whatever the scalars or bits; ``mul_vartime`` and ``msm_vartime`` run in
+time that depends on their scalars and are for public data only (the verifier's scalars,
+the prover's Fiat-Shamir challenges). Scalars are Python ints, which are not constant-time
+themselves; what this module controls is that no group operation branches on a secret.
+
+libdecaf's conventions: errors and booleans are masks (success is all ones), the base
+point, the identity and the base point's table are exported symbols.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from solvency.errors import MalformedInputError
+
+NAME = "decaf"
+L = 2**252 + 27742317777372353535851937790883648493
+
+_POINT_SIZE = 256
+_ALIGN = 32
+
+
+class LibdecafMissing(ImportError):  # noqa: N818 -- internal signal, never leaves group.py
+    """libdecaf could not be loaded (group.py falls back to libsodium)."""
+
+
+def _load() -> Any:
+    name = ctypes.util.find_library("decaf")
+    if name is None:
+        raise LibdecafMissing("libdecaf (libdecaf.so.0) not found")
+    try:
+        lib = ctypes.CDLL(name)
+        lib.decaf_255_point_add  # noqa: B018 -- the symbol must exist
+    except (OSError, AttributeError) as exc:
+        raise LibdecafMissing(f"libdecaf could not be loaded: {exc}") from exc
+    return lib
+
+
+_lib = _load()
+_vp = ctypes.c_void_p
+
+
+def _fn(name: str, argtypes: list[Any], restype: Any = None) -> Any:
+    f = getattr(_lib, name)
+    f.argtypes = argtypes
+    f.restype = restype
+    return f
+
+
+_c_add = _fn("decaf_255_point_add", [_vp, _vp, _vp])
+_c_sub = _fn("decaf_255_point_sub", [_vp, _vp, _vp])
+_c_neg = _fn("decaf_255_point_negate", [_vp, _vp])
+_c_double = _fn("decaf_255_point_double", [_vp, _vp])
+_c_eq = _fn("decaf_255_point_eq", [_vp, _vp], ctypes.c_uint64)
+_c_encode = _fn("decaf_255_point_encode", [ctypes.c_char_p, _vp])
+_c_decode = _fn("decaf_255_point_decode", [_vp, ctypes.c_char_p, ctypes.c_uint64], ctypes.c_int32)
+_c_scalar_decode = _fn("decaf_255_scalar_decode", [_vp, ctypes.c_char_p], ctypes.c_int32)
+_c_scalarmul = _fn("decaf_255_point_scalarmul", [_vp, _vp, _vp])
+_c_double_scalarmul = _fn("decaf_255_point_double_scalarmul", [_vp, _vp, _vp, _vp, _vp])
+_c_precompute = _fn("decaf_255_precompute", [_vp, _vp])
+_c_precomputed_scalarmul = _fn("decaf_255_precomputed_scalarmul", [_vp, _vp, _vp])
+_c_vartime = _fn("decaf_255_base_double_scalarmul_non_secret", [_vp, _vp, _vp, _vp])
+_c_cond_sel = _fn("decaf_255_point_cond_sel", [_vp, _vp, _vp, ctypes.c_uint64])
+_c_from_hash = _fn("decaf_255_point_from_hash_uniform", [_vp, ctypes.c_char_p])
+
+_BASE_ADDR = ctypes.addressof(ctypes.c_uint8.in_dll(_lib, "decaf_255_point_base"))
+_IDENTITY_ADDR = ctypes.addressof(ctypes.c_uint8.in_dll(_lib, "decaf_255_point_identity"))
+_BASE_TABLE_ADDR = ctypes.c_void_p.in_dll(_lib, "decaf_255_precomputed_base").value
+_TABLE_SIZE = ctypes.c_size_t.in_dll(_lib, "decaf_255_sizeof_precomputed_s").value
+_TABLE_ALIGN = max(_ALIGN, ctypes.c_size_t.in_dll(_lib, "decaf_255_alignof_precomputed_s").value)
+_SUCCESS = 0xFFFFFFFF  # DECAF_SUCCESS (-1) as the c_int32 result, masked
+_TRUE = 0xFFFFFFFFFFFFFFFF  # DECAF_TRUE, a 64-bit mask
+
+_new = ctypes.create_string_buffer
+_addressof = ctypes.addressof
+
+
+class Point:
+    """A ristretto255 element in libdecaf's projective form (256 aligned bytes)."""
+
+    __slots__ = ("_buf", "p")
+
+    def __init__(self) -> None:
+        buf = _new(_POINT_SIZE + _ALIGN)
+        a = _addressof(buf)
+        self._buf = buf
+        #: The aligned address handed to libdecaf.
+        self.p = a + (-a & (_ALIGN - 1))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Point) and _c_eq(self.p, other.p) == _TRUE
+
+    def __hash__(self) -> int:
+        return hash(encode(self))
+
+    def __repr__(self) -> str:
+        return f"decaf.Point({encode(self).hex()})"
+
+
+class Table:
+    """libdecaf's precomputed table of multiples of one point (about 9 KiB)."""
+
+    __slots__ = ("_buf", "p")
+
+    def __init__(self, P: Point | None) -> None:
+        if P is None:  # the base point's table, built into libdecaf
+            self._buf: Any = None
+            self.p: int = _BASE_TABLE_ADDR or 0
+            return
+        buf = _new(_TABLE_SIZE + _TABLE_ALIGN)
+        a = _addressof(buf)
+        self._buf = buf
+        self.p = a + (-a & (_TABLE_ALIGN - 1))
+        _c_precompute(self.p, P.p)
+
+
+def _scalar(k: int) -> Any:
+    """k mod l as libdecaf's scalar struct."""
+    s = _new(32)
+    _c_scalar_decode(s, (k % L).to_bytes(32, "little"))
+    return s
+
+
+def _copy_of(addr: int) -> Point:
+    out = Point()
+    ctypes.memmove(out.p, addr, _POINT_SIZE)
+    return out
+
+
+# --- encodings ------------------------------------------------------------------------------
+
+
+def decode(data: bytes) -> Point | None:
+    """The point ``data`` encodes, or None if it is not a canonical encoding (RFC 9496 4.3.1).
+
+    libdecaf refuses non-canonical field elements, negative s, bit 255 set and non-square
+    cases, as RFC 9496 does; the identity (all zeros) is allowed.
+    """
+    out = Point()
+    if len(data) != 32 or data[31] & 0x80:
+        return None
+    if _c_decode(out.p, bytes(data), _TRUE) & _SUCCESS != _SUCCESS:
+        return None
+    return out
+
+
+def from_trusted(data: bytes) -> Point:
+    """Decode an encoding already checked (or produced) by us."""
+    P = decode(data)
+    if P is None:
+        raise MalformedInputError("not a valid ristretto255 point encoding")
+    return P
+
+
+def encode(P: Point) -> bytes:
+    out = _new(32)
+    _c_encode(out, P.p)
+    return out.raw
+
+
+def identity() -> Point:
+    return _copy_of(_IDENTITY_ADDR)
+
+
+def base() -> Point:
+    return _copy_of(_BASE_ADDR)
+
+
+def is_identity(P: Point) -> bool:
+    return bool(_c_eq(P.p, _IDENTITY_ADDR) == _TRUE)
+
+
+def from_uniform(data: bytes) -> Point:
+    """The ristretto255 one-way map from 64 uniform bytes (RFC 9496, section 4.3.4)."""
+    out = Point()
+    _c_from_hash(out.p, bytes(data))
+    return out
+
+
+# --- group law ------------------------------------------------------------------------------
+
+
+def add(P: Point, Q: Point) -> Point:
+    out = Point()
+    _c_add(out.p, P.p, Q.p)
+    return out
+
+
+def sub(P: Point, Q: Point) -> Point:
+    out = Point()
+    _c_sub(out.p, P.p, Q.p)
+    return out
+
+
+def neg(P: Point) -> Point:
+    out = Point()
+    _c_neg(out.p, P.p)
+    return out
+
+
+def sum_points(points: Iterable[Point]) -> Point:
+    """Sum of points (public or secret alike: additions do not depend on values)."""
+    acc = identity()
+    a = acc.p
+    for P in points:
+        _c_add(a, a, P.p)
+    return acc
+
+
+def masked_sum(bits: Sequence[int], points: Sequence[Point]) -> Point:
+    """sum_{i : bits[i] = 1} P_i, constant-time in the bits (0 or 1, e.g. secret balances).
+
+    Every term is selected with libdecaf's constant-time ``cond_sel`` (P_i or the identity)
+    and added, so the group operations are the same whatever the bits.
+    """
+    acc = identity()
+    term = Point()
+    a, t = acc.p, term.p
+    for bit, P in zip(bits, points, strict=True):
+        _c_cond_sel(t, _IDENTITY_ADDR, P.p, -bit & _TRUE)
+        _c_add(a, a, t)
+    return acc
+
+
+# --- constant-time multiplications (secret scalars) -----------------------------------------
+
+
+def mul(k: int, P: Point) -> Point:
+    """k P, constant-time (libdecaf's ``point_scalarmul``)."""
+    out = Point()
+    _c_scalarmul(out.p, P.p, _scalar(k))
+    return out
+
+
+def table(P: Point) -> Table:
+    """A precomputed table of P, for ``mul_table`` (build once per fixed generator)."""
+    return Table(P)
+
+
+#: The base point's table, built into libdecaf.
+BASE_TABLE = Table(None)
+
+
+def mul_table(k: int, T: Table) -> Point:
+    """k P for P tabled in T, constant-time (``precomputed_scalarmul``), about 3x ``mul``."""
+    out = Point()
+    _c_precomputed_scalarmul(out.p, T.p, _scalar(k))
+    return out
+
+
+def mul_base(k: int) -> Point:
+    """k B, constant-time, from libdecaf's table of B."""
+    return mul_table(k, BASE_TABLE)
+
+
+def msm_ct(scalars: Sequence[int], points: Sequence[Point]) -> Point:
+    """sum_i k_i P_i, constant-time: for secret scalars (the prover's blindings and vectors).
+
+    Terms go in pairs through libdecaf's constant-time ``point_double_scalarmul``
+    (a P + b Q with shared doublings), about 1.4 times one multiplication per pair.
+    """
+    if len(scalars) != len(points):
+        raise MalformedInputError("scalars and points differ in length")
+    acc = identity()
+    term = Point()
+    a, t = acc.p, term.p
+    n = len(points)
+    for i in range(0, n - 1, 2):
+        _c_double_scalarmul(t, points[i].p, _scalar(scalars[i]), points[i + 1].p,
+                            _scalar(scalars[i + 1]))  # fmt: skip
+        _c_add(a, a, t)
+    if n % 2:
+        _c_scalarmul(t, points[n - 1].p, _scalar(scalars[n - 1]))
+        _c_add(a, a, t)
+    return acc
+
+
+def msm_table_ct(scalars: Sequence[int], tables: Sequence[Table]) -> Point:
+    """sum_i k_i P_i over tabled fixed generators, constant-time (secret scalars)."""
+    if len(scalars) != len(tables):
+        raise MalformedInputError("scalars and tables differ in length")
+    acc = identity()
+    term = Point()
+    a, t = acc.p, term.p
+    for k, T in zip(scalars, tables, strict=True):
+        _c_precomputed_scalarmul(t, T.p, _scalar(k))
+        _c_add(a, a, t)
+    return acc
+
+
+# --- variable-time multiplications (public scalars only) ------------------------------------
+
+_ZERO = _new(32)
+
+
+def mul_vartime(k: int, P: Point) -> Point:
+    """k P in variable time (``base_double_scalarmul_non_secret`` with 0 B): public k only."""
+    out = Point()
+    _c_vartime(out.p, _ZERO, P.p, _scalar(k))
+    return out
+
+
+def msm_vartime(scalars: Sequence[int], points: Sequence[Point]) -> Point:
+    """sum_i k_i P_i in variable time: for public scalars only (the verifier's check).
+
+    Few terms: one variable-time multiplication each. Many terms: Pippenger's bucket
+    method with signed radix-2^c digits, whose cost is about (256/c)(n + 2^c) additions
+    instead of n multiplications (``_pippenger``).
+    """
+    if len(scalars) != len(points):
+        raise MalformedInputError("scalars and points differ in length")
+    n = len(points)
+    if n < _PIPPENGER_MIN:
+        acc = identity()
+        term = Point()
+        a, t = acc.p, term.p
+        for k, P in zip(scalars, points, strict=True):
+            _c_vartime(t, _ZERO, P.p, _scalar(k))
+            _c_add(a, a, t)
+        return acc
+    return _pippenger([k % L for k in scalars], points)
+
+
+#: Below this many terms one multiplication each is faster than Pippenger through ctypes.
+_PIPPENGER_MIN = 160
+
+
+def _window(n: int) -> int:
+    """The digit width c minimizing about (256/c)(n + 2^(c-1)) additions."""
+    return min(range(2, 13), key=lambda c: (256 // c + 1) * (n + (1 << (c - 1)) + c))
+
+
+def _signed_digits(k: int, c: int, count: int) -> list[int]:
+    """k = sum_j d_j 2^(c j) with d_j in [-2^(c-1), 2^(c-1)); ``count`` digits."""
+    radix, half = 1 << c, 1 << (c - 1)
+    mask = radix - 1
+    digits = [0] * count
+    for j in range(count):
+        d = k & mask
+        k >>= c
+        if d >= half:
+            d -= radix
+            k += 1
+        digits[j] = d
+    return digits
+
+
+def _pippenger(scalars: list[int], points: Sequence[Point]) -> Point:
+    """Pippenger's bucket method over signed digits, variable time (public scalars).
+
+    For each digit position j (most significant first): acc = 2^c acc, then put P_i into
+    bucket |d_ij| (negated when d_ij < 0) and add sum_b b * bucket_b, computed with two
+    running sums. The twin is ``msm_ct`` (tested equal).
+    """
+    n = len(points)
+    c = _window(n)
+    count = 253 // c + 2  # a signed top digit can carry one position past 253 bits
+    digits = [_signed_digits(k, c, count) for k in scalars]
+    half = 1 << (c - 1)
+    negated = [neg(P) for P in points]  # kept alive: libdecaf reads their addresses
+    negs = [P.p for P in negated]
+    pos = [P.p for P in points]
+    buckets = [Point() for _ in range(half + 1)]
+    bucket_p = [B.p for B in buckets]
+    used = [False] * (half + 1)
+    acc = identity()
+    a = acc.p
+    running = Point()
+    window_sum = Point()
+    r, w = running.p, window_sum.p
+    for j in range(count - 1, -1, -1):
+        for _ in range(c):
+            _c_double(a, a)
+        for b in range(half + 1):
+            used[b] = False
+        for i in range(n):
+            d = digits[i][j]
+            if d == 0:
+                continue
+            if d > 0:
+                b, src = d, pos[i]
+            else:
+                b, src = -d, negs[i]
+            if used[b]:
+                _c_add(bucket_p[b], bucket_p[b], src)
+            else:
+                ctypes.memmove(bucket_p[b], src, _POINT_SIZE)
+                used[b] = True
+        # sum_b b * bucket_b = sum_{b} (bucket_half + ... + bucket_b), top down
+        ctypes.memmove(r, _IDENTITY_ADDR, _POINT_SIZE)
+        ctypes.memmove(w, _IDENTITY_ADDR, _POINT_SIZE)
+        started = False
+        for b in range(half, 0, -1):
+            if used[b]:
+                _c_add(r, r, bucket_p[b])
+                started = True
+            if started:
+                _c_add(w, w, r)
+        if started:
+            _c_add(a, a, w)
+    return acc

@@ -1,0 +1,165 @@
+"""The libdecaf backend equals libsodium byte for byte: group law, multiplications (constant-
+and variable-time), tables, Pippenger, the one-way map, and strict decoding; the backend is
+chosen automatically and ``SOLVENCY_BACKEND`` overrides it."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+
+import pytest
+from conftest import SCALAR_EDGES
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from solvency.crypto import group
+from solvency.crypto.group import BASEPOINT, IDENTITY, L
+
+D = pytest.importorskip("solvency.crypto.group_decaf", reason="libdecaf is not installed")
+
+
+def _points(rnd: random.Random, n: int) -> list[bytes]:
+    return [group._mul_base(rnd.randrange(1, L)) for _ in range(n)]
+
+
+def test_constants_and_group_law_match_libsodium() -> None:
+    assert D.encode(D.base()) == BASEPOINT
+    assert D.encode(D.identity()) == IDENTITY
+    rnd = random.Random(1)
+    for k in [*SCALAR_EDGES, *(rnd.randrange(L) for _ in range(10))]:
+        P = group._mul_base(rnd.randrange(1, L))
+        dP = D.from_trusted(P)
+        assert D.encode(D.mul_base(k)) == group._mul_base(k)
+        assert D.encode(D.mul(k, dP)) == group._mul(k, P)
+        assert D.encode(D.mul_vartime(k, dP)) == group._mul(k, P)
+        assert D.encode(D.mul_table(k, D.table(dP))) == group._mul(k, P)
+        assert D.encode(D.add(dP, D.base())) == group._add(P, BASEPOINT)
+        assert D.encode(D.sub(dP, D.base())) == group._sub(P, BASEPOINT)
+        assert D.encode(D.neg(dP)) == group._sub(IDENTITY, P)
+    assert D.is_identity(D.sub(D.base(), D.base()))
+    assert not D.is_identity(D.base())
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 7, 64, 161, 300])
+def test_multiscalar_routines_equal_the_libsodium_twin(n: int) -> None:
+    rnd = random.Random(n)
+    ks = [rnd.choice(SCALAR_EDGES) if i % 5 == 0 else rnd.randrange(L) for i in range(n)]
+    Ps = _points(rnd, n)
+    if n > 2:
+        Ps[1] = IDENTITY
+    expected = group._msm_sodium(ks, Ps)
+    dPs = [D.from_trusted(P) for P in Ps]
+    assert D.encode(D.msm_ct(ks, dPs)) == expected
+    assert D.encode(D.msm_vartime(ks, dPs)) == expected
+    assert D.encode(D._pippenger(ks, dPs)) == expected
+    assert D.encode(D.msm_table_ct(ks, [D.table(P) for P in dPs])) == expected
+    assert group._msm(ks, Ps) == expected
+    bits = [rnd.randrange(2) for _ in range(n)]
+    chosen = [P for b, P in zip(bits, Ps, strict=True) if b]
+    assert D.encode(D.masked_sum(bits, dPs)) == group._sum_sodium(chosen)
+    assert group._sum(chosen) == group._sum_sodium(chosen)
+
+
+def test_one_way_map_matches_libsodium() -> None:
+    rnd = random.Random(5)
+    for _ in range(20):
+        data = rnd.randbytes(64)
+        assert D.encode(D.from_uniform(data)) == group._from_uniform(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(min_size=32, max_size=32))
+@example(bytes(32))
+@example(bytes(31) + b"\x80")
+@example(BASEPOINT[:31] + bytes([BASEPOINT[31] | 0x80]))
+@example(b"\xff" * 32)
+@example(b"\xed" + b"\xff" * 30 + b"\x7f")  # p itself: non-canonical field element
+def test_decoding_is_as_strict_as_libsodium(data: bytes) -> None:
+    decoded = D.decode(data)
+    assert (decoded is not None) == group.is_valid_point(data)
+    if decoded is not None:
+        assert D.encode(decoded) == data
+
+
+def test_decoding_refuses_every_flip_of_valid_points_that_libsodium_refuses() -> None:
+    rnd = random.Random(9)
+    for P in _points(rnd, 8):
+        for i in range(256):
+            bad = bytearray(P)
+            bad[i // 8] ^= 1 << (i % 8)
+            assert (D.decode(bytes(bad)) is not None) == group.is_valid_point(bytes(bad))
+    with pytest.raises(group.MalformedInputError):
+        D.from_trusted(bytes(31) + b"\x80")
+
+
+def _backend_in_subprocess(env_value: str | None, hide_decaf: bool = False) -> tuple[int, str]:
+    code = "from solvency.crypto import group; print(group.BACKEND)"
+    if hide_decaf:
+        code = (
+            "import ctypes.util\n_real = ctypes.util.find_library\n"
+            "ctypes.util.find_library = lambda n: None if 'decaf' in n else _real(n)\n" + code
+        )
+    env = dict(os.environ)
+    env.pop("SOLVENCY_BACKEND", None)
+    if env_value is not None:
+        env["SOLVENCY_BACKEND"] = env_value
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    return r.returncode, (r.stdout + r.stderr).strip()
+
+
+def test_backend_selection() -> None:
+    assert _backend_in_subprocess(None) == (0, "decaf")
+    assert _backend_in_subprocess("decaf") == (0, "decaf")
+    assert _backend_in_subprocess("sodium") == (0, "sodium")
+    # Without libdecaf the automatic choice falls back to libsodium ...
+    assert _backend_in_subprocess(None, hide_decaf=True) == (0, "sodium")
+    # ... but asking for it explicitly is an error naming the package.
+    rc, out = _backend_in_subprocess("decaf", hide_decaf=True)
+    assert rc != 0
+    assert "apt-get install libdecaf0" in out
+    rc, out = _backend_in_subprocess("fast")
+    assert rc != 0
+    assert "SOLVENCY_BACKEND must be" in out
+
+
+_POOL_PROBE = """
+from solvency.crypto import group
+from solvency.epoch import parallel
+
+def probe(_):
+    from solvency.crypto import group as g
+    return g.BACKEND
+
+if __name__ == "__main__":
+    with parallel.make_workers(2) as workers:
+        seen = set(parallel.run_tasks(workers, probe, range(6)))
+    print(group.BACKEND, sorted(seen))
+"""
+
+
+@pytest.mark.parametrize("choice", ["sodium", "decaf"])
+def test_process_pool_workers_use_the_parents_backend(choice: str, tmp_path: object) -> None:
+    script = f"{tmp_path}/probe.py"
+    with open(script, "w") as f:
+        f.write(_POOL_PROBE)
+    env = {**os.environ, "SOLVENCY_BACKEND": choice}
+    out = subprocess.run(
+        [sys.executable, script], env=env, capture_output=True, text=True, check=True, timeout=120
+    ).stdout.strip()
+    assert out == f"{choice} ['{choice}']"
+
+
+@pytest.mark.parametrize(("backend", "keccak"), [("sodium", "python"), ("decaf", "native")])
+def test_version_names_the_backend_and_keccak(backend: str, keccak: str) -> None:
+    pytest.importorskip("solvency.crypto._keccakf", reason="C extension not built")
+    env = {**os.environ, "SOLVENCY_BACKEND": backend, "SOLVENCY_KECCAK": keccak}
+    code = (
+        "import sys; sys.argv = ['solvency', '--version']\n"
+        "from solvency.cli.main import main; main()"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out.endswith(f"(group backend: {backend}, Keccak: {keccak})")
