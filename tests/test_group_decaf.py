@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from solvency.crypto import group
 from solvency.crypto.group import BASEPOINT, IDENTITY, L
+from solvency.errors import MalformedInputError
 
 D = pytest.importorskip("solvency.crypto.group_decaf", reason="libdecaf is not installed")
 
@@ -90,7 +91,7 @@ def test_decoding_refuses_every_flip_of_valid_points_that_libsodium_refuses() ->
             bad = bytearray(P)
             bad[i // 8] ^= 1 << (i % 8)
             assert (D.decode(bytes(bad)) is not None) == group.is_valid_point(bytes(bad))
-    with pytest.raises(group.MalformedInputError):
+    with pytest.raises(MalformedInputError):
         D.from_trusted(bytes(31) + b"\x80")
 
 
