@@ -11,6 +11,7 @@ commitments are also checked to open, which ties our Pedersen generators to dale
 from __future__ import annotations
 
 import json
+import os
 import struct
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,12 @@ from solvency.crypto.group import BASEPOINT, L
 from solvency.crypto.transcript import Transcript
 from solvency.errors import MalformedInputError, VerificationError
 
-VECTORS = Path(__file__).resolve().parents[2] / "shared" / "vectors" / "dalek_rangeproofs.json"
+# Beside the checkout (as on CI), or where SOLVENCY_DALEK_VECTORS points (the sdist test runs
+# the suite from an unpacked sdist elsewhere, and points it here).
+VECTORS = Path(
+    os.environ.get("SOLVENCY_DALEK_VECTORS")
+    or Path(__file__).resolve().parents[2] / "shared" / "vectors" / "dalek_rangeproofs.json"
+)
 if not VECTORS.is_file():
     pytest.skip(f"dalek test vectors not found at {VECTORS}", allow_module_level=True)
 

@@ -206,6 +206,8 @@ def test_group_permutes_equal_states_jointly(monkeypatch: pytest.MonkeyPatch) ->
         return out
 
     monkeypatch.setattr(strobe, "keccak_f1600_many", spy)
+    # Packing is the pure-Python path; with the native permutation each state goes alone.
+    monkeypatch.setattr(strobe, "_NATIVE", False)
     g = TranscriptGroup([Transcript(b"p") for _ in range(4)])
     g.append_message(b"m", [bytes([k]) * 400 for k in range(4)])  # crosses R twice
     g.challenge_bytes(b"c", 64)  # one forced permutation

@@ -80,6 +80,9 @@ def test_sdist_is_complete_and_its_tests_pass(tmp_path: Path) -> None:
           "--target", str(site), str(wheel)], unpacked)  # fmt: skip
     # PYTHONPATH comes before the editable install's finder, so `solvency` is the wheel's.
     env = {**os.environ, "PYTHONPATH": str(site), "PYTHONDONTWRITEBYTECODE": "1"}
+    # The dalek vectors live beside the checkout, not in the sdist: point the copy at them.
+    vectors = ROOT.parent / "shared" / "vectors" / "dalek_rangeproofs.json"
+    env.setdefault("SOLVENCY_DALEK_VECTORS", str(vectors))
     where = _run([python, "-c", "import solvency.cli.main, solvency; print(solvency.__file__)"],
                  unpacked, env)  # fmt: skip
     assert Path(where.strip()).is_relative_to(site), where
