@@ -348,9 +348,8 @@ def _verify_batch(items: Sequence[VerifyItem], rng: Rng | None, ops: Backend) ->
         b_s, bb_s = _proof_terms(item, ch, weight, rng, shared_G, shared_H, scalars, encodings)
         B_scalar += b_s
         B_blinding_scalar += bb_s
-    T_B, T_B_blinding = pedersen._tables(ops, _PC.B, _PC.B_blinding)
     fixed_scalars = [B_scalar % L, B_blinding_scalar % L]
-    fixed: list[Point] = [T_B, T_B_blinding]
+    fixed: list[Point] = list(pedersen._points(ops, _PC.B, _PC.B_blinding))
     for (party, i), k in shared_G.items():
         fixed_scalars.append(k)
         fixed.append(generators.fixed_G(ops, party, i))

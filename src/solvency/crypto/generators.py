@@ -93,14 +93,14 @@ def H_tables(ops: Backend, n: int, m: int) -> list[Table]:
     return [T for j in range(m) for T in _chain_tables(ops, b"H", j)[:n]]
 
 
-def fixed_G(ops: Backend, party: int, i: int) -> Table:
-    """The table of G^(party)_i (the verifier's shared generator terms)."""
-    return _chain_tables(ops, b"G", party)[i]
+def fixed_G(ops: Backend, party: int, i: int) -> Point:
+    """G^(party)_i, kept for the process (the verifier's shared generator terms)."""
+    return _chain_points(ops, b"G", party)[i]
 
 
-def fixed_H(ops: Backend, party: int, i: int) -> Table:
-    """The table of H^(party)_i."""
-    return _chain_tables(ops, b"H", party)[i]
+def fixed_H(ops: Backend, party: int, i: int) -> Point:
+    """H^(party)_i, kept for the process."""
+    return _chain_points(ops, b"H", party)[i]
 
 
 @lru_cache(maxsize=64)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+from array import array
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -331,14 +332,17 @@ def fold_vartime(scalars: Sequence[int], Ps: Sequence[Point], Qs: Sequence[Point
 def msm_vartime(scalars: Sequence[int], points: Sequence[Point]) -> Point:
     """sum_i k_i P_i in variable time: for public scalars only (the verifier's check).
 
-    Few terms: ``msm_ct``, whose paired multiplications through ctypes are faster than
-    libdecaf's one-point variable-time routine (it also multiplies B). Many terms:
     Pippenger's bucket method with signed radix-2^c digits, whose cost is about
-    (256/c)(n + 2^c) additions instead of n multiplications (``_pippenger``).
+    (256/c)(n + 2^c) additions instead of n multiplications: in C (``_decafmsm``, built at
+    install) when it is there, else in Python (``_pippenger``) from ``_PIPPENGER_MIN``
+    terms. Fewer terms than that: ``msm_ct``, whose paired multiplications are faster
+    through ctypes than libdecaf's one-point variable-time routine.
     """
     if len(scalars) != len(points):
         raise MalformedInputError("scalars and points differ in length")
     n = len(points)
+    if NATIVE_MSM and n >= _NATIVE_MIN:
+        return pippenger_native(scalars, points)
     if n < _PIPPENGER_MIN:
         return msm_ct(scalars, points)
     return _pippenger([k % L for k in scalars], points)
@@ -346,6 +350,42 @@ def msm_vartime(scalars: Sequence[int], points: Sequence[Point]) -> Point:
 
 #: Below this many terms one multiplication each is faster than Pippenger through ctypes.
 _PIPPENGER_MIN = 160
+#: Below this many terms the paired multiplications beat the C Pippenger (measured).
+_NATIVE_MIN = 6
+
+
+def _load_native() -> Any:
+    try:
+        from solvency.crypto import _decafmsm  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    addr = ctypes.cast
+    _decafmsm.bind(
+        addr(_c_add, _vp).value,
+        addr(_c_sub, _vp).value,
+        addr(_c_double, _vp).value,
+        _IDENTITY_ADDR,
+    )
+    return _decafmsm
+
+
+_native = _load_native()
+#: True when the C Pippenger (``_decafmsm``) was built and is used.
+NATIVE_MSM = _native is not None
+
+
+def pippenger_native(scalars: Sequence[int], points: Sequence[Point]) -> Point:
+    """sum_i k_i P_i by the C Pippenger, variable time: public scalars only.
+
+    Its twins are ``_pippenger`` and ``msm_ct`` (tested equal)."""
+    if _native is None:
+        raise RuntimeError("the native Pippenger (_decafmsm) is not built")
+    if len(scalars) != len(points):
+        raise MalformedInputError("scalars and points differ in length")
+    out = Point()
+    addresses = array("Q", [P.p for P in points])
+    _native.pippenger(out.p, addresses, b"".join((k % L).to_bytes(32, "little") for k in scalars))
+    return out
 
 
 def _window(n: int) -> int:
