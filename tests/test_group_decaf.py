@@ -64,6 +64,13 @@ def test_multiscalar_routines_equal_the_libsodium_twin(n: int) -> None:
     assert D.encode(D.msm_vartime(ks, dPs)) == expected
     assert D.encode(D._pippenger(ks, dPs)) == expected
     assert D.encode(D.pippenger_native(ks, dPs)) == expected
+    assert D.encode(D._msm_ct_py(ks, dPs)) == expected
+    assert D.encode(D._msm_table_ct_py(ks, [D.table(P) for P in dPs])) == expected
+    Qs = [D.mul_base(rnd.randrange(L)) for _ in range(n)]
+    folded = [group._add(P, group._mul(k, D.encode(Q))) for k, P, Q in zip(ks, Ps, Qs, strict=True)]
+    for fold in (D.fold_vartime(ks, dPs, Qs), D._fold_vartime_py(ks, dPs, Qs),
+                 D.fold_table(ks, dPs, [D.table(Q) for Q in Qs])):  # fmt: skip
+        assert [D.encode(R) for R in fold] == folded
     assert D.encode(D.msm_table_ct(ks, [D.table(P) for P in dPs])) == expected
     assert group._msm(ks, Ps) == expected
     bits = [rnd.randrange(2) for _ in range(n)]

@@ -128,6 +128,12 @@ class SodiumBackend:
         """[P_i + k_i Q_i] for public k_i (the prover folding generators by its challenges)."""
         return [group._add(P, group._mul(k, Q)) for k, P, Q in zip(ks, Ps, Qs, strict=True)]
 
+    def fold_table(
+        self, ks: Sequence[int], Ps: Sequence[Point], Ts: Sequence[Table]
+    ) -> list[Point]:
+        """[P_i + k_i Q_i] with Q_i fixed (its "table" is the point), constant-time."""
+        return [group._add(P, self.mul_table_ct(k, T)) for k, P, T in zip(ks, Ps, Ts, strict=True)]
+
 
 class DecafBackend:
     """libdecaf's projective points (``group_decaf``), encoded only on request."""
@@ -224,6 +230,13 @@ class DecafBackend:
     ) -> list[Point]:
         """[P_i + k_i Q_i] for public k_i, variable time (``group_decaf.fold_vartime``)."""
         out: list[Point] = self._d.fold_vartime(ks, Ps, Qs)
+        return out
+
+    def fold_table(
+        self, ks: Sequence[int], Ps: Sequence[Point], Ts: Sequence[Table]
+    ) -> list[Point]:
+        """[P_i + k_i Q_i], Q_i given by its table: constant-time ``precomputed_scalarmul``."""
+        out: list[Point] = self._d.fold_table(ks, Ps, Ts)
         return out
 
 
