@@ -45,12 +45,12 @@ from importlib import resources
 from typing import Any, ClassVar, TypeVar
 
 from solvency.crypto import group
+from solvency.crypto.derive import check_user_id
 from solvency.errors import MalformedInputError, UnsupportedVersionError
 from solvency.files.ledger import (
     MAX_UNITS,
     AssetSpec,
     check_assets,
-    check_user_id,
     format_units,
     unique_keys,
 )
