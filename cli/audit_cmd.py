@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,10 @@ def _totals(
     return tuple((lt.asset, lt.units, lt.blinding) for lt in liab.totals)
 
 
+def _ignore(**_fields: Any) -> None:
+    pass
+
+
 def run_audit(
     root_path: Path,
     liabilities_path: Path | None = None,
@@ -133,12 +138,15 @@ def run_audit(
     solvency_path: Path | None = None,
     reserves_path: Path | None = None,
     balances_path: Path | None = None,
+    note: Callable[..., None] | None = None,
 ) -> AuditResult:
     """Run the checks; raise VerificationError (exit 1) at the first that fails.
 
     The tree's range proofs are checked on ``workers`` processes (None: every core), or on
-    the Dask cluster at ``scheduler``.
+    the Dask cluster at ``scheduler``. ``note`` is told result keys as they become known
+    (``Output.note``), so that a check failing later still reports them.
     """
+    tell = note if note is not None else _ignore
     start = time.perf_counter()
     if sig_path is not None and pubkey_path is None:
         raise click.UsageError("--sig needs --pubkey")
@@ -155,11 +163,13 @@ def run_audit(
     )
     root_bytes = root_path.read_bytes()
     root = formats.RootFile.loads(root_bytes)
+    tell(epoch=root.epoch, root_hash=root.root.hash.hex(), signature_checked=False)
     fingerprint = None
     signature = None
     if pubkey_path is not None:
         signature = RootSignature.load(root_path, pubkey_path, sig_path)
         fingerprint = signature.check(root_bytes)
+        tell(signature_checked=True, key_fingerprint=fingerprint)
     check_root_parameters(root)
     totals = _totals(root, liabilities_path)
     verify_liabilities(
@@ -256,6 +266,7 @@ def audit(
         solvency_path,
         reserves_path,
         balances_path,
+        note=out.note,
     )
     out.line(f"epoch        {result.root.epoch}")
     out.line(f"root hash    {result.root.root.hash.hex()}")

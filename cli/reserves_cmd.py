@@ -229,6 +229,12 @@ def reserves_verify(
     """Check address ownership and signatures of RESERVES.csv; totals per asset."""
     loaded = LoadedReserves.load(reserves_path, balances_path)
     root, _, fingerprint = load_signed_root(root_path, pubkey_path, sig_path)
+    out.note(
+        epoch=root.epoch,
+        root_hash=root.root.hash.hex(),
+        signature_checked=True,
+        key_fingerprint=fingerprint,
+    )
     report = verify_reserves(loaded.reserves, root, loaded.snapshot)
     out.line(f"epoch        {root.epoch}")
     out.line(f"root hash    {root.root.hash.hex()}")
@@ -310,6 +316,7 @@ def reserves_prove(
         )
     except VerificationError:
         raise VerificationError(f"{root_path} is not signed by the key in {keys_dir}") from None
+    out.note(epoch=root.epoch, root_hash=root.root.hash.hex(), min_ratio_percent=min_ratio)
     report = verify_reserves(loaded.reserves, root)
     try:
         proof = make_reserves_proof(
