@@ -131,6 +131,17 @@ def test_inner_product_prover_is_identical_on_both_backends() -> None:
     assert proofs[1] == naive
 
 
+def test_generators_in_internal_form_equal_their_encodings() -> None:
+    for ops in BOTH:
+        for party in (0, 3, 63):
+            assert ops.encode_many(generators.party_G_points(ops, party, 64)) == list(
+                generators.party_G(party)
+            )
+            assert ops.encode_many(generators.party_H_points(ops, party, 64)) == list(
+                generators.party_H(party)
+            )
+
+
 def test_commitments_are_identical_on_both_backends() -> None:
     pc = pedersen.PedersenGens.default()
     for v in [*SCALAR_EDGES, 5, 2**64 - 1]:

@@ -214,11 +214,20 @@ def is_valid_point(data: bytes) -> bool:
     """True when ``data`` is a canonical ristretto255 encoding (the identity included)."""
     if not isinstance(data, bytes | bytearray) or len(data) != POINT_BYTES:
         return False
+    if _decaf is not None:
+        # libdecaf decodes about 3x faster, with the same verdicts as ``_is_valid_sodium``
+        # (tests/test_group_decaf.py compares them on random strings and every bit flip).
+        return _decaf.decode(bytes(data)) is not None
+    return _is_valid_sodium(bytes(data))
+
+
+def _is_valid_sodium(data: bytes) -> bool:
+    """``is_valid_point`` on libsodium, for 32 bytes (the twin)."""
     # RFC 9496 4.3.1: bit 255 set is non-canonical. libsodium 1.0.18 ignores that bit,
     # which would give every point a second encoding, so we check it here.
     if data[31] & 0x80:
         return False
-    return data == IDENTITY or _c_is_valid(bytes(data)) == 1
+    return data == IDENTITY or _c_is_valid(data) == 1
 
 
 def decode_point(data: bytes, what: str = "point") -> bytes:
