@@ -169,6 +169,37 @@ def test_process_pool_workers_use_the_parents_backend(choice: str, tmp_path: obj
     assert out == f"{choice} ['{choice}']"
 
 
+_DASK_PROBE = """
+import distributed
+from solvency.crypto import group
+
+def probe(_):
+    from solvency.crypto import backend, group as g
+    return g.BACKEND + "/" + backend.ACTIVE.name
+
+if __name__ == "__main__":
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+    ) as cluster, distributed.Client(cluster) as client:
+        seen = set(client.gather(client.map(probe, range(6), pure=False)))
+    print(group.BACKEND, sorted(seen))
+"""
+
+
+@pytest.mark.parametrize("choice", ["sodium", "decaf"])
+def test_dask_worker_processes_use_the_parents_backend(choice: str, tmp_path: object) -> None:
+    pytest.importorskip("distributed")
+    script = f"{tmp_path}/dask_probe.py"
+    with open(script, "w") as f:
+        f.write(_DASK_PROBE)
+    env = {**os.environ, "SOLVENCY_BACKEND": choice}
+    out = subprocess.run(
+        [sys.executable, script], env=env, capture_output=True, text=True, check=True, timeout=300
+    ).stdout.strip()
+    assert out == f"{choice} ['{choice}/{choice}']"
+
+
 @pytest.mark.parametrize(("backend", "keccak"), [("sodium", "python"), ("decaf", "native")])
 def test_version_names_the_backend_and_keccak(backend: str, keccak: str) -> None:
     pytest.importorskip("solvency.crypto._keccakf", reason="C extension not built")
