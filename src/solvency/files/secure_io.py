@@ -158,9 +158,9 @@ def open_regular_file(path: str | os.PathLike[str], what: str = "") -> BinaryIO:
     try:
         fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except IsADirectoryError:
-        raise NotARegularFileError(f"{name}: is a folder, not a regular {what}") from None
+        raise NotARegularFileError(f"{name}: is a directory, not a regular {what}") from None
     except FileNotFoundError:
-        raise MalformedInputError(f"{name}: no such file") from None
+        raise MalformedInputError(f"{name}: does not exist") from None
     except PermissionError:
         raise MalformedInputError(f"{name}: permission denied") from None
     try:
@@ -197,7 +197,7 @@ def fsync_dir(directory: Path) -> None:
 
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
-        return "a folder"
+        return "a directory"
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "a device"
     if stat.S_ISFIFO(mode):
