@@ -75,6 +75,9 @@ SCHEMA_FILES = {
     (ROOT_FORMAT, 1): "root-v1.json",
     (LIABILITIES_FORMAT, 1): "liabilities-v1.json",
     (INCLUSION_PROOF_FORMAT, 1): "inclusion-proof-v1.json",
+    # Proof of reserves (solvency.files.reserves and .solvencyproof, docs/PROTOCOL.md 11).
+    ("solvency-reserves", 1): "reserves-v1.json",
+    ("solvency-reserves-proof", 1): "reserves-proof-v1.json",
     # The epoch log's files (solvency.files.logfiles, docs/PROTOCOL.md section 9).
     ("solvency-log", 1): "log-v1.json",
     ("solvency-log-inclusion-proof", 1): "log-inclusion-proof-v1.json",
@@ -392,6 +395,11 @@ def _build(where: str, make: Callable[[], _T]) -> _T:
         raise
     except MalformedInputError as e:
         raise MalformedInputError(f"{where}.{e}" if where else str(e)) from None
+
+
+def decode_json(data: bytes | str) -> object:
+    """Strict JSON: UTF-8, no duplicate keys, no NaN or Infinity."""
+    return _decode_json(data)
 
 
 def _decode_json(data: bytes | str) -> object:
