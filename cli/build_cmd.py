@@ -205,6 +205,8 @@ def build_and_publish(
     data = liabilities.dumps()
     if not liabilities_path.exists() or liabilities_path.read_bytes() != data:
         signing.write_secret_file(liabilities_path, data, overwrite=True)
+    else:
+        secure_io.set_private(liabilities_path)  # kept, but 0600 even if an old release wrote it
     end = time.perf_counter()
     timings = clock.durations(built)
     timings["files"] = end - built

@@ -23,10 +23,12 @@ from cli_support import make_keys, ok, run, write_csv
 from hypothesis import given
 from hypothesis import strategies as st
 
+from solvency.cli.progress import ProgressBar
+from solvency.cli.prove_cmd import open_tree, prove_all
 from solvency.crypto import derive
 from solvency.epoch.builder import build_epoch
 from solvency.errors import InvalidParameterError, InvalidUserIdError, MalformedInputError
-from solvency.files import formats
+from solvency.files import formats, signing
 from solvency.files.ledger import MAX_LINE_BYTES, AssetSpec, LedgerError, iter_ledger
 from solvency.files.secure_io import NotARegularFileError
 
@@ -273,3 +275,31 @@ def test_prove_all_refuses_only_a_file_that_differs(
     forced = _prove_all(built, out, keys, "--force")
     assert forced.exit_code == 0, forced.output  # type: ignore[attr-defined]
     assert victim.read_bytes() == good
+
+
+class _InterruptAfter(ProgressBar):
+    """A progress bar that presses Ctrl-C once ``n`` proofs are written."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__(False)
+        self.n = n
+
+    def update(self, label: str, done: int, total: int) -> None:
+        if done >= self.n:
+            raise KeyboardInterrupt
+
+
+def test_prove_all_really_interrupted_then_rerun_finishes(
+    built: Path, keys: Path, tmp_path: Path
+) -> None:
+    full = tmp_path / "full"
+    ok("prove", built, "--all", "--out", full, "--keys", keys, "-q")
+    expected = {p.name: p.read_bytes() for p in full.iterdir()}
+    out = tmp_path / "proofs"
+    master = signing.load_master_secret(keys / "master.key")
+    with open_tree(built) as store, pytest.raises(KeyboardInterrupt):
+        prove_all(store, master, out, False, _InterruptAfter(3))
+    assert 0 < len(list(out.iterdir())) < len(expected)  # interrupted part way
+    result = _prove_all(built, out, keys)
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == expected
