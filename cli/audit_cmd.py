@@ -7,12 +7,15 @@
    root.json itself); liabilities.json must name the same epoch, root hash and assets.
 3. With ``--tree``: every node of the tree database (sums, hashes, padding openings, root,
    every range proof), through ``epoch.audit.audit_tree``.
+4. With ``--solvency`` and ``--reserves`` (and ``--pubkey``): the reserves file and the signed
+   solvency proof (docs/PROTOCOL.md 11.8), and, from the opening, each asset's reserve ratio.
 """
 
 from __future__ import annotations
 
 import hmac
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,13 @@ from solvency.files.ledger import AssetSpec, format_units
 from .keyfiles import RootSignature
 from .options import EXISTING_FILE, file_option
 from .reporting import Output, reports
+from .reserves_cmd import (
+    SolvencyCheck,
+    check_solvency,
+    load_solvency,
+    reserves_json,
+    solvency_ratios,
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,8 @@ class AuditResult:
     key_fingerprint: str | None
     tree: AuditReport | None
     seconds: float
+    solvency: SolvencyCheck | None = None
+    ratios: list[dict[str, object]] | None = None
 
     def verdict(self) -> str:
         what = "root commitments open to the declared totals"
@@ -47,6 +59,8 @@ class AuditResult:
             what += f"; all {self.tree.nodes} tree nodes and range proofs check"
         if self.key_fingerprint is not None:
             what += f"; root signed by key {self.key_fingerprint[:16]}"
+        if self.solvency is not None:
+            what += f"; {self.solvency.verdict()}"
         return f"VERIFIED: {what}"
 
     def to_json(self) -> dict[str, Any]:
@@ -71,6 +85,10 @@ class AuditResult:
                 "padding": t.padding,
                 "range_proofs": t.range_proofs,
             },
+            "reserves": None
+            if self.solvency is None
+            else reserves_json(self.solvency.report, self.solvency.sha256),
+            "solvency": None if self.solvency is None else self.solvency.to_json(self.ratios),
             "audit_seconds": self.seconds,
         }
 
@@ -105,6 +123,10 @@ def _totals(
     return tuple((lt.asset, lt.units, lt.blinding) for lt in liab.totals)
 
 
+def _ignore(**_fields: Any) -> None:
+    pass
+
+
 def run_audit(
     root_path: Path,
     liabilities_path: Path | None = None,
@@ -113,20 +135,41 @@ def run_audit(
     sig_path: Path | None = None,
     workers: int | None = 1,
     scheduler: str | None = None,
+    solvency_path: Path | None = None,
+    reserves_path: Path | None = None,
+    balances_path: Path | None = None,
+    note: Callable[..., None] | None = None,
 ) -> AuditResult:
     """Run the checks; raise VerificationError (exit 1) at the first that fails.
 
     The tree's range proofs are checked on ``workers`` processes (None: every core), or on
-    the Dask cluster at ``scheduler``.
+    the Dask cluster at ``scheduler``. ``note`` is told result keys as they become known
+    (``Output.note``), so that a check failing later still reports them.
     """
+    tell = note if note is not None else _ignore
     start = time.perf_counter()
     if sig_path is not None and pubkey_path is None:
         raise click.UsageError("--sig needs --pubkey")
+    if (solvency_path is None) != (reserves_path is None):
+        raise click.UsageError("--solvency and --reserves go together")
+    if balances_path is not None and reserves_path is None:
+        raise click.UsageError("--balances needs --solvency and --reserves")
+    if solvency_path is not None and pubkey_path is None:
+        raise click.UsageError("--solvency needs --pubkey (the exchange signs solvency.json)")
+    solvency_files = (
+        load_solvency(solvency_path, reserves_path, balances_path)
+        if solvency_path is not None and reserves_path is not None
+        else None
+    )
     root_bytes = root_path.read_bytes()
     root = formats.RootFile.loads(root_bytes)
+    tell(epoch=root.epoch, root_hash=root.root.hash.hex(), signature_checked=False)
     fingerprint = None
+    signature = None
     if pubkey_path is not None:
-        fingerprint = RootSignature.load(root_path, pubkey_path, sig_path).check(root_bytes)
+        signature = RootSignature.load(root_path, pubkey_path, sig_path)
+        fingerprint = signature.check(root_bytes)
+        tell(signature_checked=True, key_fingerprint=fingerprint)
     check_root_parameters(root)
     totals = _totals(root, liabilities_path)
     verify_liabilities(
@@ -149,12 +192,18 @@ def run_audit(
                 raise VerificationError("assets mismatch between the tree and the root")
             with make_workers(workers, scheduler) as pool:
                 report = audit_tree(store, root.root.hash, root.root.commitments, workers=pool)
+    solvency = ratios = None
+    if solvency_files is not None and signature is not None:
+        solvency = check_solvency(root, signature.key, solvency_files)
+        ratios = solvency_ratios(solvency, [v for _, v, _ in totals])
     return AuditResult(
         root=root,
         totals=tuple((a, v) for a, v, _ in totals),
         key_fingerprint=fingerprint,
         tree=report,
         seconds=time.perf_counter() - start,
+        solvency=solvency,
+        ratios=ratios,
     )
 
 
@@ -180,6 +229,13 @@ def run_audit(
     metavar="ADDRESS",
     help="Check the range proofs on this Dask scheduler (tcp://host:8786) instead.",
 )
+@file_option(
+    "--solvency", "solvency_path", help="The exchange's solvency.json (with solvency.json.sig)."
+)
+@file_option("--reserves", "reserves_path", help="The reserves file solvency.json was made for.")
+@file_option(
+    "--balances", "balances_path", help="Your snapshot CSV (asset,chain,address,balance,height)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @reports("audit")
 def audit(
@@ -190,6 +246,9 @@ def audit(
     sig_path: Path | None,
     workers: int | None,
     scheduler: str | None,
+    solvency_path: Path | None,
+    reserves_path: Path | None,
+    balances_path: Path | None,
     as_json: bool,
     out: Output,
 ) -> None:
@@ -197,7 +256,17 @@ def audit(
     if pubkey_path is None:
         out.warn("the root's signature was not checked (pass --pubkey signing.pub)")
     result = run_audit(
-        root_file, liabilities_path, tree_path, pubkey_path, sig_path, workers, scheduler
+        root_file,
+        liabilities_path,
+        tree_path,
+        pubkey_path,
+        sig_path,
+        workers,
+        scheduler,
+        solvency_path,
+        reserves_path,
+        balances_path,
+        note=out.note,
     )
     out.line(f"epoch        {result.root.epoch}")
     out.line(f"root hash    {result.root.root.hash.hex()}")
@@ -209,4 +278,7 @@ def audit(
             f"tree         height {t.height}, {t.nodes} nodes ({t.leaves} leaves, "
             f"{t.internal} internal, {t.padding} padding), {t.range_proofs} range proofs checked"
         )
+    if result.solvency is not None:
+        out.line(f"reserves     {result.solvency.report.exchange}")
+        result.solvency.lines(out, result.ratios)
     out.finish("verified", verdict=result.verdict(), **result.to_json())
