@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import user_ids as allowed_user_ids
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -15,19 +16,8 @@ from solvency.files.ledger import AssetSpec, LedgerError, LedgerRow, write_ledge
 ASSETS = (AssetSpec("BTC", 8), AssetSpec("USDT", 6))
 KEY = bytes(range(32))
 
-def _valid_id(user_id: str) -> bool:
-    """Ids the protocol accepts (NFC, no invisible characters): derive.check_user_id's rule."""
-    try:
-        derive.check_user_id(user_id)
-    except ValueError:
-        return False
-    return True
-
-
 user_ids = st.lists(
-    st.text(
-        st.characters(codec="utf-8", exclude_categories=["C", "Z"]), min_size=1, max_size=12
-    ).filter(_valid_id),
+    allowed_user_ids(1, 12),
     min_size=1,
     max_size=40,
     unique=True,

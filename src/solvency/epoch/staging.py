@@ -25,7 +25,7 @@ from pathlib import Path
 from solvency.epoch.tree import UserLeaf, _position_digest
 from solvency.errors import InvalidParameterError
 from solvency.files import secure_io
-from solvency.files.ledger import AssetSpec, duplicate_id_error, iter_ledger
+from solvency.files.ledger import AssetSpec, Hasher, duplicate_id_error, iter_ledger
 
 _BATCH = 8192
 _BITMAP_MAX_HEIGHT = 30
@@ -36,8 +36,10 @@ def stage_ledger(
     assets: Sequence[AssetSpec],
     position_key: bytes,
     staging_path: Path,
+    digest: Hasher | None = None,
 ) -> tuple[int, tuple[int, ...]]:
-    """Stream the ledger into a new staging file; return (user count, per-asset totals)."""
+    """Stream the ledger into a new staging file; return (user count, per-asset totals).
+    ``digest`` is fed the ledger's bytes as they are read (see ``iter_ledger``)."""
     if staging_path.exists():
         staging_path.unlink()
     secure_io.create_private_file(staging_path)  # it holds every id and balance
@@ -54,7 +56,7 @@ def stage_ledger(
         totals = [0] * len(assets)
         batch: list[tuple[str, bytes, int, bytes]] = []
         name = os.fspath(ledger_path)
-        for r in iter_ledger(ledger_path, assets, check_duplicates=False):
+        for r in iter_ledger(ledger_path, assets, check_duplicates=False, digest=digest):
             uid = r.user_id.encode("utf-8")
             balances = b"".join(u.to_bytes(8, "little") for u in r.units)
             batch.append((r.user_id, _position_digest(position_key, uid, 0), r.row, balances))
