@@ -28,7 +28,6 @@ from typing import Protocol
 
 from solvency.crypto import derive, group
 from solvency.errors import MalformedInputError, VerificationError
-
 from solvency.files.margin import Weights, split_signed
 
 from .collateral import verify_collateral

@@ -11,7 +11,7 @@ Relations, per asset k:
 A margin leaf (section 10.3) has 2a commitments, equity then debt, and its own tag:
 
     margin leaf: E_k = Com(e_k, r_k),  F_k = Com(d_k, r_{a+k}),
-                 h   = SHA256(b"solvency/v2/margin-leaf" || leaf_id || E_0 .. E_{a-1} || F_0 .. F_{a-1})
+                 h   = SHA256(b"solvency/v2/margin-leaf" || leaf_id || E_0..E_{a-1} || F_0..F_{a-1})
 
 The internal hash binds both children's commitments and hashes, not their sum: with a hash of
 the sum only, an exchange could show two users one subtree counted once (Maxwell-tree attack,

@@ -144,6 +144,20 @@ def margin_weights(assets: Sequence[AssetSpec], margin: Sequence[MarginAsset]) -
     return Weights(tuple(a_w), tuple(b_w))
 
 
+def value_decimals(assets: Sequence[AssetSpec]) -> int:
+    """The decimals of a weighted sum: a_k e_k and b_k d_k are in 10^-(12 + D) quote units."""
+    return PRICE_DECIMALS + HAIRCUT_DECIMALS + max(a.decimals for a in check_assets(assets))
+
+
+def format_value(value: int, assets: Sequence[AssetSpec]) -> str:
+    """A weighted sum in quote units, exactly, without trailing zeros (``"57000.5"``)."""
+    D = value_decimals(assets)
+    sign, v = ("-", -value) if value < 0 else ("", value)
+    whole, frac = divmod(v, 10**D)
+    text = str(frac).rjust(D, "0").rstrip("0")
+    return f"{sign}{whole}" + (f".{text}" if text else "")
+
+
 def check_covered(
     weights: Weights, equity: Sequence[int], debt: Sequence[int], row: int | None = None
 ) -> int:
