@@ -31,7 +31,7 @@ from solvency import __version__
 from solvency.crypto import derive
 from solvency.epoch.builder import BuildSummary, build_epoch, store_path
 from solvency.errors import SolvencyError
-from solvency.files import formats, signing
+from solvency.files import formats, secure_io, signing
 from solvency.files.ledger import AssetSpec
 from solvency.files.margin import AssetConfig, MarginParams, load_config
 
@@ -220,7 +220,7 @@ def build_and_publish(
     )
     root_bytes = root.dumps()
     root_path, sig_path = out_dir / ROOT_FILE, out_dir / SIG_FILE
-    root_path.parent.mkdir(parents=True, exist_ok=True)
+    secure_io.make_dir(root_path.parent, private=False)
     write_public_file(root_path, root_bytes)
     write_public_file(sig_path, signing.encode_signature(signing_key.sign(root_bytes)))
     liabilities_path = out_dir / LIABILITIES_FILE

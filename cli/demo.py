@@ -33,7 +33,7 @@ from solvency.crypto.transcript import Transcript
 from solvency.epoch.parallel import default_workers
 from solvency.epoch.synthetic import write_synthetic_ledger
 from solvency.errors import InvalidParameterError, VerificationError
-from solvency.files import signing
+from solvency.files import secure_io, signing
 from solvency.files.ledger import AssetSpec, format_units
 
 from .audit_cmd import run_audit
@@ -145,7 +145,7 @@ def tamper_commitment(src: Path, dst: Path) -> None:
     doc = json.loads(src.read_text(encoding="utf-8"))
     C = bytes.fromhex(doc["path"][0]["commitments"][0])
     doc["path"][0]["commitments"][0] = group.add(C, group.BASEPOINT).hex()
-    dst.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    _write_proof_copy(dst, doc)
 
 
 def tamper_balance(src: Path, dst: Path) -> None:
@@ -155,7 +155,13 @@ def tamper_balance(src: Path, dst: Path) -> None:
     units = int(doc["balances"][0]["units"]) + 1
     doc["balances"][0]["units"] = str(units)
     doc["balances"][0]["amount"] = format_units(units, decimals)
-    dst.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    _write_proof_copy(dst, doc)
+
+
+def _write_proof_copy(dst: Path, doc: Any) -> None:
+    """A proof file, tampered or not, still holds the user's secret: 0600."""
+    data = (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    secure_io.write_atomic(dst, data, private=True, overwrite=True)
 
 
 @contextmanager
@@ -166,7 +172,8 @@ def _workdir(keep: Path | None) -> Iterator[Path]:
         return
     if keep.exists() and (not keep.is_dir() or any(keep.iterdir())):
         raise InvalidParameterError(f"{keep}: exists and is not an empty folder")
-    keep.mkdir(parents=True, exist_ok=True)
+    # It will hold the ledger and the keys: private, like the temporary folder (0700).
+    secure_io.make_dir(keep, private=True)
     yield keep
 
 

@@ -23,7 +23,7 @@ import click
 
 from solvency.epoch import log as elog
 from solvency.epoch.logverify import verify_log_extends, verify_root_in_log
-from solvency.files import signing
+from solvency.files import secure_io, signing
 from solvency.files.checkpoint import SignedCheckpoint
 from solvency.files.logfiles import LogConsistencyProof, LogInclusionProof
 
@@ -63,7 +63,7 @@ def _output(kind: str, status: str, **fields: Any) -> dict[str, Any]:
 
 
 def _write_public(path: Path, data: bytes) -> None:
-    signing.write_file_atomic(path, data, mode=0o644, overwrite=True)
+    secure_io.write_atomic(path, data, private=False, overwrite=True)
 
 
 @click.group("log")

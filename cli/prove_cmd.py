@@ -18,7 +18,7 @@ import click
 from solvency.epoch.builder import export_user_proof, store_path
 from solvency.epoch.store import EpochStore
 from solvency.errors import InvalidParameterError
-from solvency.files import signing
+from solvency.files import secure_io, signing
 
 from .keyfiles import master_key_path
 from .progress import ProgressBar
@@ -55,7 +55,7 @@ def prove_all(
     store: EpochStore, master_secret: bytes, folder: Path, force: bool, bar: ProgressBar
 ) -> int:
     """Write every user's proof into ``folder``; return how many."""
-    folder.mkdir(parents=True, exist_ok=True)
+    secure_io.make_dir(folder, private=True)  # a folder of users' secrets
     total = store.count_users()
     used: set[str] = set()
     done = 0

@@ -22,6 +22,7 @@ name the earlier row of a duplicate), which holds each id string and its row num
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from solvency.errors import MalformedInputError, UnsupportedVersionError
+from solvency.files import secure_io
 
 #: Amounts, per-user balances and per-asset totals are proven in [0, 2^64) (section 5).
 MAX_UNITS = 2**64 - 1
@@ -299,7 +301,10 @@ def write_ledger(
 ) -> None:
     """Write a ledger CSV that ``iter_ledger`` reads back to the same units (examples, tests)."""
     specs = check_assets(assets)
-    with open(path, "w", encoding="utf-8", newline="") as fh:
+    with (
+        secure_io.open_private_writer(path) as raw,  # balances: private (0600)
+        io.TextIOWrapper(raw, encoding="utf-8", newline="") as fh,
+    ):
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["user_id", *(a.symbol for a in specs)])
         for r in rows:
