@@ -341,7 +341,9 @@ def load_asset_config(path: str | os.PathLike[str]) -> tuple[AssetSpec, ...]:
     if not isinstance(version, int) or isinstance(version, bool):
         raise MalformedInputError(f"{name}: version must be an integer")
     if version != 1:
-        raise UnsupportedVersionError(f"{name}: version {version} is not supported (expected 1)")
+        raise UnsupportedVersionError(
+            f"{name}: version {version} is not supported (expected 1, or 2 with margin)"
+        )
     extra = sorted(set(doc) - {"format", "version", "assets"})
     if extra:
         raise MalformedInputError(f"{name}: unknown key {extra[0]!r}")
