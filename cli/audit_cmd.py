@@ -1,13 +1,14 @@
 """``solvency audit``: the auditor's checks (docs/PROTOCOL.md section 7).
 
-1. With ``--pubkey``: the Ed25519 signature on root.json.
+1. With ``--pubkey``: the Ed25519 signature on root.json; then the root's declared parameters
+   (``circuits.parameters``, the one check ``solvency verify`` makes too).
 2. The liabilities opening: ``C_k(root) == Com(total_k, R_k)`` for every asset, with the
    totals and blindings from ``--liabilities`` (or, when the exchange published them, from
    root.json itself); liabilities.json must name the same epoch, root hash and assets.
 3. With ``--tree``: every node of the tree database (sums, hashes, padding openings, root,
    every range proof), through ``epoch.audit.audit_tree``.
 
-A margin epoch (version 2 files, docs/PROTOCOL.md section 10.7): the opening covers 2a root
+A margin epoch (version 2 files, docs/PROTOCOL.md section 10.6): the opening covers 2a root
 commitments, total equity and total debt per asset, and the report gives both and the net
 liability (equity minus debt) per asset; with ``--tree`` every leaf's collateral proof is
 checked too, and the tree's margin parameters must equal the signed root's.
@@ -24,6 +25,7 @@ from typing import Any
 import click
 
 from solvency.circuits.liabilities import verify_liabilities
+from solvency.circuits.parameters import check_root_parameters
 from solvency.epoch.audit import AuditReport, audit_tree
 from solvency.epoch.parallel import make_workers
 from solvency.epoch.store import EpochStore
@@ -33,7 +35,7 @@ from solvency.files.ledger import AssetSpec, format_units
 
 from .keyfiles import RootSignature
 from .options import EXISTING_FILE, file_option
-from .reporting import emit_json, reports_errors
+from .reporting import Output, reports
 
 
 @dataclass(frozen=True)
@@ -62,9 +64,9 @@ class AuditResult:
         return f"VERIFIED: {what}"
 
     def to_json(self) -> dict[str, Any]:
+        """The audit's keys of the --json result (schemas/audit-result-v1.json)."""
         t = self.tree
         return {
-            "status": "verified",
             "epoch": self.root.epoch,
             "root_hash": self.root.root.hash.hex(),
             "totals": [
@@ -72,22 +74,23 @@ class AuditResult:
                 for a, v in self.totals
             ]
             if self.root.margin is None
-            else [
-                {
-                    "symbol": a.symbol,
-                    "equity": format_units(e, a.decimals),
-                    "debt": format_units(d, a.decimals),
-                    "net": formats.format_signed_units(e - d, a.decimals),
-                    "equity_units": str(e),
-                    "debt_units": str(d),
-                    "net_units": str(e - d),
-                }
-                for a, e, d in self.per_asset()
-            ],
+            else None,
             "margin": None
             if self.root.margin is None
             else {
                 **self.root.margin.to_json(),
+                "totals": [
+                    {
+                        "symbol": a.symbol,
+                        "equity": format_units(e, a.decimals),
+                        "debt": format_units(d, a.decimals),
+                        "net": formats.format_signed_units(e - d, a.decimals),
+                        "equity_units": str(e),
+                        "debt_units": str(d),
+                        "net_units": str(e - d),
+                    }
+                    for a, e, d in self.per_asset()
+                ],
                 "collateral_proofs": None if t is None else t.collateral_proofs,
             },
             "signature_checked": self.key_fingerprint is not None,
@@ -161,6 +164,7 @@ def run_audit(
     fingerprint = None
     if pubkey_path is not None:
         fingerprint = RootSignature.load(root_path, pubkey_path, sig_path).check(root_bytes)
+    check_root_parameters(root)
     totals = _totals(root, liabilities_path)
     a = len(root.assets)
     names = [
@@ -223,7 +227,7 @@ def run_audit(
     help="Check the range proofs on this Dask scheduler (tcp://host:8786) instead.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@reports_errors
+@reports("audit")
 def audit(
     root_file: Path,
     liabilities_path: Path | None,
@@ -233,30 +237,30 @@ def audit(
     workers: int | None,
     scheduler: str | None,
     as_json: bool,
+    out: Output,
 ) -> None:
     """Check the liabilities opening of ROOT_FILE, and with --tree every node."""
+    if pubkey_path is None:
+        out.warn("the root's signature was not checked (pass --pubkey signing.pub)")
     result = run_audit(
         root_file, liabilities_path, tree_path, pubkey_path, sig_path, workers, scheduler
     )
-    if as_json:
-        emit_json(result.to_json())
-        return
-    click.echo(f"epoch        {result.root.epoch}")
-    click.echo(f"root hash    {result.root.root.hash.hex()}")
+    out.line(f"epoch        {result.root.epoch}")
+    out.line(f"root hash    {result.root.root.hash.hex()}")
     if result.root.margin is None:
         for a, v in result.totals:
-            click.echo(f"  {a.symbol:<8}   {format_units(v, a.decimals)}")
+            out.line(f"  {a.symbol:<8}   {format_units(v, a.decimals)}")
     else:
-        click.echo(f"  {'asset':<8} {'total equity':>26} {'total debt':>26} {'net liability':>27}")
+        out.line(f"  {'asset':<8} {'total equity':>26} {'total debt':>26} {'net liability':>27}")
         for a, e, d in result.per_asset():
-            click.echo(
+            out.line(
                 f"  {a.symbol:<8} {format_units(e, a.decimals):>26} "
                 f"{format_units(d, a.decimals):>26} "
                 f"{formats.format_signed_units(e - d, a.decimals):>27}"
             )
     t = result.tree
     if t is not None:
-        click.echo(
+        out.line(
             f"tree         height {t.height}, {t.nodes} nodes ({t.leaves} leaves, "
             f"{t.internal} internal, {t.padding} padding), {t.range_proofs} range proofs checked"
             + (
@@ -265,4 +269,4 @@ def audit(
                 else ""
             )
         )
-    click.echo(result.verdict())
+    out.finish("verified", verdict=result.verdict(), **result.to_json())

@@ -38,7 +38,7 @@ from solvency.files.margin import AssetConfig, MarginParams, load_config
 from .keyfiles import signing_paths, write_public_file
 from .options import EXISTING_FILE
 from .progress import ProgressBar
-from .reporting import emit_json, fail, reports_errors
+from .reporting import EXIT_INTERRUPTED, Output, reports
 
 ROOT_FILE = Path("public") / "root.json"
 SIG_FILE = Path("public") / "root.json.sig"
@@ -77,9 +77,9 @@ class BuildResult:
     timings: dict[str, float]
 
     def to_json(self) -> dict[str, Any]:
+        """The build's keys of the --json result (schemas/build-result-v1.json)."""
         s = self.summary
         return {
-            "status": "ok",
             "epoch": s.epoch,
             "users": s.users,
             "nodes": s.nodes,
@@ -265,7 +265,7 @@ def build_and_publish(
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@reports_errors
+@reports("build")
 def build(
     ledger: Path,
     epoch: str,
@@ -281,6 +281,7 @@ def build(
     scheduler: str | None,
     quiet: bool,
     as_json: bool,
+    out: Output,
 ) -> None:
     """Build epoch EPOCH from LEDGER.csv and write the signed root."""
     if workers is not None and scheduler is not None:
@@ -306,26 +307,24 @@ def build(
         )
     except KeyboardInterrupt:
         # Not exit 1 (that means "verification failed"): the shell's code for SIGINT.
-        fail(as_json, "interrupted", "interrupted; rerun the same command to resume", 130)
-    if as_json:
-        emit_json(result.to_json())
-        return
+        out.stop("error", "interrupted; rerun the same command to resume", EXIT_INTERRUPTED)
     s = result.summary
-    click.echo(f"epoch        {s.epoch}")
-    click.echo(f"users        {s.users}")
-    click.echo(
+    out.line(f"epoch        {s.epoch}")
+    out.line(f"users        {s.users}")
+    out.line(
         f"nodes        {s.nodes} ({s.leaves} leaves, {s.internal} internal, {s.padding} padding),"
         f" {s.range_proofs} range proofs"
     )
     if s.margin is not None:
-        click.echo(
+        out.line(
             f"margin       quote {s.margin.quote}, {s.collateral_proofs} collateral proofs "
             "(one per leaf)"
         )
-    click.echo(f"height       {s.height}")
-    click.echo(f"root hash    {s.root_hash.hex()}")
-    click.echo(f"root         {result.root_path}  (publish)")
-    click.echo(f"signature    {result.sig_path}  (key fingerprint {result.fingerprint})")
-    click.echo(f"liabilities  {result.liabilities_path}  (private: for the auditor)")
-    click.echo(f"tree         {s.store_path}  (private)")
-    click.echo("time         " + ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items()))
+    out.line(f"height       {s.height}")
+    out.line(f"root hash    {s.root_hash.hex()}")
+    out.line(f"root         {result.root_path}  (publish)")
+    out.line(f"signature    {result.sig_path}  (key fingerprint {result.fingerprint})")
+    out.line(f"liabilities  {result.liabilities_path}  (private: for the auditor)")
+    out.line(f"tree         {s.store_path}  (private)")
+    out.line("time         " + ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items()))
+    out.finish("ok", **result.to_json())

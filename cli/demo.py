@@ -42,7 +42,7 @@ from .export_cmd import export_tree
 from .keyfiles import create_keys
 from .progress import ProgressBar
 from .prove_cmd import open_tree, prove_all
-from .reporting import EXIT_FAILED, emit_json, one_line, reports_errors
+from .reporting import Output, one_line, reports
 from .verify_cmd import VerifyOutcome, verify_proof_file
 
 _LABEL = b"solvency demo"
@@ -187,7 +187,8 @@ def run_demo(
     bar: ProgressBar,
     say: Callable[[str], None],
 ) -> dict[str, Any]:
-    """Run every step, reporting each through ``say``; return the measurements."""
+    """Run every step, reporting each through ``say``; return the measurements and, under
+    ``ok``, whether every check came out as it should."""
     assets = DEMO_ASSETS[:n_assets]
     pool = workers if workers is not None else default_workers()
     report: dict[str, Any] = {
@@ -315,7 +316,7 @@ def run_demo(
 
     steps["total"] = time.perf_counter() - t0
     report["timings_s"] = steps
-    report["status"] = "ok" if ok else "failed"
+    report["ok"] = ok
     say("")
     say(f"total {steps['total']:.1f} s")
     say(
@@ -352,7 +353,7 @@ def run_demo(
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@reports_errors
+@reports("demo")
 def demo(
     users: int,
     n_assets: int,
@@ -362,12 +363,16 @@ def demo(
     keep: Path | None,
     quiet: bool,
     as_json: bool,
+    out: Output,
 ) -> None:
     """Run the whole flow (exchange, users, auditor, tampering) with timings."""
     bar = ProgressBar.for_command(as_json, quiet)
-    say: Callable[[str], None] = (lambda line: None) if as_json else click.echo
-    report = run_demo(users, n_assets, proofs, workers, keep, seed, bar, say)
-    if as_json:
-        emit_json(report)
-    if report["status"] != "ok":
-        raise SystemExit(EXIT_FAILED)
+    report = run_demo(users, n_assets, proofs, workers, keep, seed, bar, out.line)
+    ok = report.pop("ok")
+    out.finish(
+        "ok" if ok else "failed",
+        error=None
+        if ok
+        else "not every check came out as it should: see verify, tamper and crypto",
+        **report,
+    )
