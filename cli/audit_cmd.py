@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hmac
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,10 @@ def _totals(
     return tuple((lt.asset, lt.units, lt.blinding) for lt in liab.totals)
 
 
+def _ignore(**_fields: Any) -> None:
+    pass
+
+
 def run_audit(
     root_path: Path,
     liabilities_path: Path | None = None,
@@ -150,20 +155,25 @@ def run_audit(
     sig_path: Path | None = None,
     workers: int | None = 1,
     scheduler: str | None = None,
+    note: Callable[..., None] | None = None,
 ) -> AuditResult:
     """Run the checks; raise VerificationError (exit 1) at the first that fails.
 
     The tree's range proofs are checked on ``workers`` processes (None: every core), or on
-    the Dask cluster at ``scheduler``.
+    the Dask cluster at ``scheduler``. ``note`` is told result keys as they become known
+    (``Output.note``), so that a check failing later still reports them.
     """
+    tell = note if note is not None else _ignore
     start = time.perf_counter()
     if sig_path is not None and pubkey_path is None:
         raise click.UsageError("--sig needs --pubkey")
     root_bytes = root_path.read_bytes()
     root = formats.RootFile.loads(root_bytes)
+    tell(epoch=root.epoch, root_hash=root.root.hash.hex(), signature_checked=False)
     fingerprint = None
     if pubkey_path is not None:
         fingerprint = RootSignature.load(root_path, pubkey_path, sig_path).check(root_bytes)
+        tell(signature_checked=True, key_fingerprint=fingerprint)
     check_root_parameters(root)
     totals = _totals(root, liabilities_path)
     a = len(root.assets)
@@ -243,7 +253,14 @@ def audit(
     if pubkey_path is None:
         out.warn("the root's signature was not checked (pass --pubkey signing.pub)")
     result = run_audit(
-        root_file, liabilities_path, tree_path, pubkey_path, sig_path, workers, scheduler
+        root_file,
+        liabilities_path,
+        tree_path,
+        pubkey_path,
+        sig_path,
+        workers,
+        scheduler,
+        note=out.note,
     )
     out.line(f"epoch        {result.root.epoch}")
     out.line(f"root hash    {result.root.root.hash.hex()}")
