@@ -7,6 +7,8 @@
    root.json itself); liabilities.json must name the same epoch, root hash and assets.
 3. With ``--tree``: every node of the tree database (sums, hashes, padding openings, root,
    every range proof), through ``epoch.audit.audit_tree``.
+4. With ``--solvency`` and ``--reserves`` (and ``--pubkey``): the reserves file and the signed
+   solvency proof (docs/PROTOCOL.md 11.8), and, from the opening, each asset's reserve ratio.
 
 A margin epoch (version 2 files, docs/PROTOCOL.md section 10.6): the opening covers 2a root
 commitments, total equity and total debt per asset, and the report gives both and the net
@@ -37,6 +39,13 @@ from solvency.files.ledger import AssetSpec, format_units
 from .keyfiles import RootSignature
 from .options import EXISTING_FILE, file_option
 from .reporting import Output, reports
+from .reserves_cmd import (
+    SolvencyCheck,
+    check_solvency,
+    load_solvency,
+    reserves_json,
+    solvency_ratios,
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,8 @@ class AuditResult:
     key_fingerprint: str | None
     tree: AuditReport | None
     seconds: float
+    solvency: SolvencyCheck | None = None
+    ratios: list[dict[str, object]] | None = None
 
     def per_asset(self) -> list[tuple[AssetSpec, int, int]]:
         """(asset, total equity, total debt) per asset; debt is 0 without margin."""
@@ -62,6 +73,8 @@ class AuditResult:
                 what += f", and all {self.tree.collateral_proofs} leaves' collateral proofs"
         if self.key_fingerprint is not None:
             what += f"; root signed by key {self.key_fingerprint[:16]}"
+        if self.solvency is not None:
+            what += f"; {self.solvency.verdict()}"
         return f"VERIFIED: {what}"
 
     def to_json(self) -> dict[str, Any]:
@@ -106,6 +119,10 @@ class AuditResult:
                 "padding": t.padding,
                 "range_proofs": t.range_proofs,
             },
+            "reserves": None
+            if self.solvency is None
+            else reserves_json(self.solvency.report, self.solvency.sha256),
+            "solvency": None if self.solvency is None else self.solvency.to_json(self.ratios),
             "audit_seconds": self.seconds,
         }
 
@@ -155,6 +172,9 @@ def run_audit(
     sig_path: Path | None = None,
     workers: int | None = 1,
     scheduler: str | None = None,
+    solvency_path: Path | None = None,
+    reserves_path: Path | None = None,
+    balances_path: Path | None = None,
     note: Callable[..., None] | None = None,
 ) -> AuditResult:
     """Run the checks; raise VerificationError (exit 1) at the first that fails.
@@ -167,12 +187,25 @@ def run_audit(
     start = time.perf_counter()
     if sig_path is not None and pubkey_path is None:
         raise click.UsageError("--sig needs --pubkey")
+    if (solvency_path is None) != (reserves_path is None):
+        raise click.UsageError("--solvency and --reserves go together")
+    if balances_path is not None and reserves_path is None:
+        raise click.UsageError("--balances needs --solvency and --reserves")
+    if solvency_path is not None and pubkey_path is None:
+        raise click.UsageError("--solvency needs --pubkey (the exchange signs solvency.json)")
+    solvency_files = (
+        load_solvency(solvency_path, reserves_path, balances_path)
+        if solvency_path is not None and reserves_path is not None
+        else None
+    )
     root_bytes = root_path.read_bytes()
     root = formats.RootFile.loads(root_bytes)
     tell(epoch=root.epoch, root_hash=root.root.hash.hex(), signature_checked=False)
     fingerprint = None
+    signature = None
     if pubkey_path is not None:
-        fingerprint = RootSignature.load(root_path, pubkey_path, sig_path).check(root_bytes)
+        signature = RootSignature.load(root_path, pubkey_path, sig_path)
+        fingerprint = signature.check(root_bytes)
         tell(signature_checked=True, key_fingerprint=fingerprint)
     check_root_parameters(root)
     totals = _totals(root, liabilities_path)
@@ -205,12 +238,28 @@ def run_audit(
                 )
             with make_workers(workers, scheduler) as pool:
                 report = audit_tree(store, root.root.hash, root.root.commitments, workers=pool)
+    solvency = ratios = None
+    if solvency_files is not None and signature is not None:
+        solvency = check_solvency(root, signature.key, solvency_files)
+        # A margin root's requirement per asset is its net liability, equity minus debt
+        # (PROTOCOL 10.7), never below zero here.
+        a = len(root.assets)
+        needs = (
+            [v for _, v, _ in totals]
+            if root.margin is None
+            else [
+                max(e - d, 0) for (_, e, _), (_, d, _) in zip(totals[:a], totals[a:], strict=True)
+            ]
+        )
+        ratios = solvency_ratios(solvency, needs)
     return AuditResult(
         root=root,
         totals=tuple((a, v) for a, v, _ in totals),
         key_fingerprint=fingerprint,
         tree=report,
         seconds=time.perf_counter() - start,
+        solvency=solvency,
+        ratios=ratios,
     )
 
 
@@ -236,6 +285,13 @@ def run_audit(
     metavar="ADDRESS",
     help="Check the range proofs on this Dask scheduler (tcp://host:8786) instead.",
 )
+@file_option(
+    "--solvency", "solvency_path", help="The exchange's solvency.json (with solvency.json.sig)."
+)
+@file_option("--reserves", "reserves_path", help="The reserves file solvency.json was made for.")
+@file_option(
+    "--balances", "balances_path", help="Your snapshot CSV (asset,chain,address,balance,height)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @reports("audit")
 def audit(
@@ -246,6 +302,9 @@ def audit(
     sig_path: Path | None,
     workers: int | None,
     scheduler: str | None,
+    solvency_path: Path | None,
+    reserves_path: Path | None,
+    balances_path: Path | None,
     as_json: bool,
     out: Output,
 ) -> None:
@@ -260,6 +319,9 @@ def audit(
         sig_path,
         workers,
         scheduler,
+        solvency_path,
+        reserves_path,
+        balances_path,
         note=out.note,
     )
     out.line(f"epoch        {result.root.epoch}")
@@ -286,4 +348,7 @@ def audit(
                 else ""
             )
         )
+    if result.solvency is not None:
+        out.line(f"reserves     {result.solvency.report.exchange}")
+        result.solvency.lines(out, result.ratios)
     out.finish("verified", verdict=result.verdict(), **result.to_json())

@@ -49,6 +49,7 @@ from .keyfiles import create_keys
 from .progress import ProgressBar
 from .prove_cmd import open_tree, prove_all
 from .reporting import Output, one_line, reports
+from .reserves_demo import reserves_section
 from .verify_cmd import VerifyOutcome, verify_proof_file
 
 _LABEL = b"solvency demo"
@@ -359,6 +360,14 @@ def run_demo(
                 )
 
         say("")
+        say("reserves: solvency reserves verify, reserves prove, verify --solvency")
+        reserves, steps["reserves"] = _timed(
+            lambda: reserves_section(built.root_path, built.liabilities_path, sk, work, say)
+        )
+        ok = ok and reserves.pop("ok")
+        report["reserves"] = reserves
+
+        say("")
         say("tamper check: a cheating exchange edits a user's proof file")
         victim = next(iter(sorted(proofs_dir.glob("*.json"))))
         rejected = {}
@@ -386,7 +395,8 @@ def run_demo(
     say("")
     say(f"total {steps['total']:.1f} s")
     say(
-        "RESULT: every proof verified, the audit passed, tampering was rejected"
+        "RESULT: every proof verified, the audit passed, reserves cover liabilities, "
+        "tampering was rejected"
         if ok
         else "RESULT: FAILED (see above)"
     )
@@ -443,6 +453,6 @@ def demo(
         "ok" if ok else "failed",
         error=None
         if ok
-        else "not every check came out as it should: see verify, tamper and crypto",
+        else "not every check came out as it should: see verify, reserves, tamper and crypto",
         **report,
     )

@@ -49,6 +49,7 @@ from .keyfiles import RootSignature
 from .log_cmd import checkpoint_json, read_checkpoint
 from .options import EXISTING_FILE, file_option
 from .reporting import Output, one_line, reports
+from .reserves_cmd import SolvencyCheck, check_solvency, load_solvency, reserves_json
 
 NEEDS_PUBKEY = (
     "pass --pubkey signing.pub (the exchange's public key) with --root root.json, so that the "
@@ -80,6 +81,8 @@ class VerifyOutcome:
     cpu_seconds: float
     #: With --checkpoint: the checkpoint checked against and the root's entry in the log.
     log: dict[str, Any] | None = None
+    #: With --solvency and --reserves: the reserves file and solvency.json, checked.
+    solvency: SolvencyCheck | None = None
 
     @property
     def verified(self) -> bool:
@@ -144,6 +147,7 @@ class VerifyOutcome:
                 if self.log is not None
                 else ""
             )
+            + (f"; {self.solvency.verdict()}" if self.solvency is not None else "")
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -160,6 +164,10 @@ class VerifyOutcome:
             "user_checked": self.user_checked,
             "log_checked": self.log is not None,
             "log": self.log,
+            "reserves": None
+            if self.solvency is None
+            else reserves_json(self.solvency.report, self.solvency.sha256),
+            "solvency": None if self.solvency is None else self.solvency.to_json(),
             "verify_seconds": self.seconds,
             "verify_cpu_seconds": self.cpu_seconds,
         }
@@ -213,6 +221,8 @@ def verify_proof_file(
     *,
     user_id: str | None = None,
     check_signature: bool = True,
+    solvency_path: Path | None = None,
+    reserves_path: Path | None = None,
 ) -> VerifyOutcome:
     """Check one proof file. Unreadable or malformed files raise (exit 2); a failed check is
     returned as the outcome's ``error`` (exit 1).
@@ -232,6 +242,10 @@ def verify_proof_file(
         raise click.UsageError("--checkpoint and --log-proof go together")
     if checkpoint_path is not None and pubkey_path is None:
         raise click.UsageError("--checkpoint needs --root and --pubkey (the log signs both)")
+    if (solvency_path is None) != (reserves_path is None):
+        raise click.UsageError("--solvency and --reserves go together")
+    if solvency_path is not None and pubkey_path is None:
+        raise click.UsageError("--solvency needs --root and --pubkey (the exchange signs it)")
     proof = formats.InclusionProofFile.loads(proof_path.read_bytes())
     warnings: list[str] = [] if check_signature else [UNSIGNED_WARNING]
     root: formats.RootFile | None = None
@@ -259,6 +273,12 @@ def verify_proof_file(
                 f"--log-proof: it is for log {log_proof.origin!r} at size "
                 f"{log_proof.tree_size}, the checkpoint is {cp.origin!r} at size {cp.size}"
             )
+    solvency_files = (
+        load_solvency(solvency_path, reserves_path)
+        if solvency_path is not None and reserves_path is not None
+        else None
+    )
+    solvency = None
     target = root.root if root is not None else proof.root
     log_report = None
     error = None
@@ -309,6 +329,8 @@ def verify_proof_file(
                 "leaf_index": log_proof.leaf_index,
                 "tree_size": log_proof.tree_size,
             }
+        if solvency_files is not None and root is not None and root_signature is not None:
+            solvency = check_solvency(root, root_signature.key, solvency_files)
     except VerificationError as exc:
         error = str(exc)
     return VerifyOutcome(
@@ -322,6 +344,7 @@ def verify_proof_file(
         seconds=time.perf_counter() - wall,
         cpu_seconds=time.process_time() - cpu,
         log=log_report,
+        solvency=solvency,
     )
 
 
@@ -341,6 +364,10 @@ def verify_proof_file(
 )
 @file_option("--checkpoint", "checkpoint_path", help="The log's checkpoint (LOG_DIR/checkpoint).")
 @file_option("--log-proof", "log_proof_path", help="The epoch's log inclusion proof.")
+@file_option(
+    "--solvency", "solvency_path", help="The exchange's solvency.json (with solvency.json.sig)."
+)
+@file_option("--reserves", "reserves_path", help="The reserves file solvency.json was made for.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @reports("verify")
 def verify(
@@ -352,6 +379,8 @@ def verify(
     user_id: str | None,
     checkpoint_path: Path | None,
     log_proof_path: Path | None,
+    solvency_path: Path | None,
+    reserves_path: Path | None,
     as_json: bool,
     out: Output,
 ) -> None:
@@ -365,6 +394,8 @@ def verify(
         log_proof_path,
         user_id=user_id,
         check_signature=not no_signature_check,
+        solvency_path=solvency_path,
+        reserves_path=reserves_path,
     )
     for w in outcome.warnings:
         out.warn(w)
@@ -387,6 +418,9 @@ def verify(
     if outcome.log is not None:
         c = outcome.log["checkpoint"]
         out.line(f"checkpoint {c['origin']} size {c['tree_size']} root {c['root_hash']}")
+    if outcome.solvency is not None:
+        out.line(f"reserves   {outcome.solvency.report.exchange}")
+        outcome.solvency.lines(out)
     out.finish(
         "verified" if outcome.verified else "failed",
         verdict=outcome.verdict(),

@@ -42,7 +42,17 @@ def test_demo_text_on_two_workers() -> None:
     assert any(
         line.startswith("  sibling commitment changed: rejected: FAILED: ") for line in lines
     )
-    assert lines[-1] == "RESULT: every proof verified, the audit passed, tampering was rejected"
+    assert any(line.startswith("  solvency ") and "VERIFIED" in line for line in lines)
+    assert any(
+        line.startswith("  reserves one unit below the liabilities: refused: ") for line in lines
+    )
+    assert any(
+        line.startswith("  signatures over another epoch's root: refused: ") for line in lines
+    )
+    assert lines[-1] == (
+        "RESULT: every proof verified, the audit passed, reserves cover liabilities, "
+        "tampering was rejected"
+    )
 
 
 class _Tty(io.StringIO):

@@ -210,7 +210,7 @@ def test_reserves_totals_proof_and_ratios() -> None:
     other_root, _ = _epoch(epoch="2026-02")
     with pytest.raises(VerificationError, match="for epoch 2026-01, the root is for epoch 2026-02"):
         verify_reserves_proof(proof, other_root, report, b"\0" * 32)
-    ratios = reserve_ratios(report, liab)
+    ratios = reserve_ratios(report, [t.units for t in liab.totals])
     assert [r["ratio_percent"] for r in ratios] == ["100.00", "100.00", "80.00"]
 
 

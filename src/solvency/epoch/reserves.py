@@ -318,22 +318,21 @@ def verify_reserves_proof(
         verify_cover(s, cover.C_hi, cover.proof)
 
 
-def reserve_ratios(
-    report: ReservesReport, liabilities: formats.LiabilitiesFile
-) -> list[dict[str, object]]:
-    """Per asset, for the auditor who holds the opening: R_a / L_a in percent (2 decimals,
-    rounded down; None when L_a is 0)."""
+def reserve_ratios(report: ReservesReport, totals: Sequence[int]) -> list[dict[str, object]]:
+    """Per asset, for the auditor who holds the opening (liability totals ``L_a`` in units):
+    R_a / L_a in percent, 2 decimals rounded down (never shown higher than it is); None when
+    L_a is 0."""
     out: list[dict[str, object]] = []
-    for a, t in zip(report.assets, liabilities.totals, strict=True):
+    for a, L in zip(report.assets, totals, strict=True):
         pct = None
-        if t.units:
-            hundredths = 10_000 * a.proven_units // t.units
+        if L:
+            hundredths = 10_000 * a.proven_units // L
             pct = f"{hundredths // 100}.{hundredths % 100:02d}"
         out.append(
             {
                 "symbol": a.asset.symbol,
                 "reserves": format_units(a.proven_units, a.asset.decimals),
-                "liabilities": format_units(t.units, t.decimals),
+                "liabilities": format_units(L, a.asset.decimals),
                 "ratio_percent": pct,
             }
         )
