@@ -13,7 +13,12 @@ signed root carries the prices and haircuts), and a ledger in which some user's 
 covered by haircut collateral is refused (exit 2, row named, nothing written).
 
 A refused ledger leaves nothing behind: what this run created is removed. A rerun on a DIR
-whose database exists resumes that build (the database is never removed).
+whose database exists resumes that build (the database is never removed). A rerun of a
+completed build leaves root.json and root.json.sig byte for byte as they are: ``created`` is
+the time the build first completed, kept in the database, and an existing signed root is only
+ever confirmed, never rewritten. A rerun with another ledger, master key, height or assets is
+refused by the builder; one with another signing key, or that would change what root.json
+says (``--publish-totals`` given or dropped), is refused here.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import click
 from solvency import __version__
 from solvency.crypto import derive
 from solvency.epoch.builder import BuildSummary, build_epoch, store_path
-from solvency.errors import SolvencyError
+from solvency.errors import InvalidParameterError, SolvencyError, VerificationError
 from solvency.files import formats, secure_io, signing
 from solvency.files.ledger import AssetSpec
 from solvency.files.margin import AssetConfig, MarginParams, load_config
@@ -198,7 +203,7 @@ def build_and_publish(
     openings = list(zip(columns, summary.totals, summary.root_blindings, sides, strict=True))
     root = formats.RootFile(
         epoch=summary.epoch,
-        created=formats.rfc3339_utc(),
+        created=summary.created or formats.rfc3339_utc(),
         tool=f"solvency {__version__}",
         height=summary.height,
         range_bits=64,
@@ -218,13 +223,15 @@ def build_and_publish(
             formats.LiabilityTotal(a.symbol, a.decimals, v, R, side) for a, v, R, side in openings
         ),
     )
-    root_bytes = root.dumps()
     root_path, sig_path = out_dir / ROOT_FILE, out_dir / SIG_FILE
     secure_io.make_dir(root_path.parent, private=False)
-    write_public_file(root_path, root_bytes)
-    write_public_file(sig_path, signing.encode_signature(signing_key.sign(root_bytes)))
+    publish_root(root, root_path, sig_path, signing_key)
     liabilities_path = out_dir / LIABILITIES_FILE
-    signing.write_secret_file(liabilities_path, liabilities.dumps(), overwrite=True)
+    data = liabilities.dumps()
+    if not liabilities_path.exists() or liabilities_path.read_bytes() != data:
+        signing.write_secret_file(liabilities_path, data, overwrite=True)
+    else:
+        secure_io.set_private(liabilities_path)  # kept, but 0600 even if an old release wrote it
     end = time.perf_counter()
     timings = clock.durations(built)
     timings["files"] = end - built
@@ -237,6 +244,57 @@ def build_and_publish(
         signing_key.verifying_key().fingerprint(),
         timings,
     )
+
+
+def publish_root(
+    root: formats.RootFile, root_path: Path, sig_path: Path, signing_key: signing.SigningKey
+) -> None:
+    """Write root.json and its signature, or confirm the ones already there.
+
+    An existing root.json that says the same (epoch, parameters, root, totals) is kept byte
+    for byte, with its ``created`` and ``tool``; its signature must verify under
+    ``signing_key`` (a missing one is written, over the existing bytes). Anything else is
+    refused (InvalidParameterError): a published root is never silently replaced.
+    """
+    if not root_path.exists():
+        root_bytes = root.dumps()
+        write_public_file(root_path, root_bytes)
+        write_public_file(sig_path, signing.encode_signature(signing_key.sign(root_bytes)))
+        return
+    with secure_io.open_regular_file(root_path, "root.json") as fh:
+        old_bytes = fh.read()
+    try:
+        old = formats.RootFile.loads(old_bytes)
+    except SolvencyError as e:
+        raise InvalidParameterError(
+            f"{root_path}: exists and is not a valid root ({e}); move it away first"
+        ) from None
+    for what, mine, theirs in (
+        ("epoch", old.epoch, root.epoch),
+        ("height", old.height, root.height),
+        ("range bits", old.range_bits, root.range_bits),
+        ("assets", old.assets, root.assets),
+        ("root", old.root, root.root),
+        ("published totals", old.totals, root.totals),
+    ):
+        if mine != theirs:
+            raise InvalidParameterError(
+                f"{root_path}: already publishes a different {what} for epoch {old.epoch}; "
+                "a published root is never rewritten (use another --out)"
+            )
+    if not sig_path.exists():
+        write_public_file(sig_path, signing.encode_signature(signing_key.sign(old_bytes)))
+        return
+    with secure_io.open_regular_file(sig_path, "signature") as fh:
+        signature = signing.decode_signature(fh.read(), str(sig_path))
+    try:
+        signing_key.verifying_key().verify(signature, old_bytes)
+    except VerificationError:
+        raise InvalidParameterError(
+            f"{sig_path}: not a signature by this signing key (fingerprint "
+            f"{signing_key.verifying_key().fingerprint()[:16]}) over {root_path}; a published "
+            "root is never re-signed (use another --out)"
+        ) from None
 
 
 @click.command("build")

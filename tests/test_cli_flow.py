@@ -326,15 +326,19 @@ def test_build_json_summary_resume_and_publish_totals(
     root = load(out / "public" / "root.json")
     assert root["totals"][0]["units"] == str(150000000 + 1 + 1200000000 + 300000000)
     assert oct(stat.S_IMODE((out / "private" / "liabilities.json").stat().st_mode)) == "0o600"
-    # A rerun of a complete build keeps the database and gives the same root.
-    again = json.loads(ok(*args, "--workers", "1", "--json").stdout)
+    # A rerun of a complete build keeps the database and gives the same root, byte for byte.
+    published = (out / "public" / "root.json").read_bytes()
+    again = json.loads(ok(*args, "--workers", "1", "--publish-totals", "--json").stdout)
     assert again["root_hash"] == first["root_hash"]
-    assert load(out / "public" / "root.json")["totals"] is None
+    assert (out / "public" / "root.json").read_bytes() == published
+    # Dropping --publish-totals would rewrite the published root: refused (test_rebuild.py).
+    dropped = run(*args, "--workers", "1", "--quiet")
+    assert dropped.exit_code == 2 and "published totals" in dropped.stderr
+    assert (out / "public" / "root.json").read_bytes() == published
     # Published totals: the auditor needs no liabilities file.
-    ok(*args, "--workers", "1", "--publish-totals", "--quiet")
     result = ok("audit", out / "public" / "root.json", "--pubkey", keys / "signing.pub")
     assert "BTC        16.50000001" in result.stdout
-    text = ok(*args, "--workers", "1").stdout
+    text = ok(*args, "--workers", "1", "--publish-totals").stdout
     for label in ("users        5", "height       4", "root hash    ", "time         files"):
         assert label in text
 

@@ -60,16 +60,24 @@ from solvency.epoch.tree import (
     default_height,
 )
 from solvency.errors import InvalidParameterError, SolvencyError
-from solvency.files.formats import Collateral, InclusionProofFile, PathStep, RootCommitment
-from solvency.files.ledger import AssetSpec, check_assets
+from solvency.files.formats import (
+    Collateral,
+    InclusionProofFile,
+    PathStep,
+    RootCommitment,
+    rfc3339_utc,
+)
+from solvency.files.ledger import AssetSpec, check_assets, iter_ledger
 from solvency.files.margin import MarginParams, Weights
-from solvency.files.secure_io import make_dir
+from solvency.files.secure_io import check_regular_file, make_dir
 
 #: Subtrees of 2^14 leaves: one transaction (and later one worker task) each.
 DEFAULT_SUBTREE_LEVEL = 14
 DEFAULT_CHUNK_SIZE = 32
 DB_RELATIVE_PATH = Path("private") / "epoch.sqlite"
 _TAG_SECRET_CHECK = b"solvency/v1/secret-check"
+#: Meta key: when the build first completed (root.json's ``created``).
+META_CREATED = "created"
 
 #: ``progress(phase, done, total)`` with phase in "users", "tree", "proofs".
 Progress = Callable[[str, int, int], None]
@@ -95,6 +103,9 @@ class BuildSummary:
     totals: tuple[int, ...]
     root_blindings: tuple[int, ...]
     store_path: Path
+    #: When the build first completed (RFC 3339 UTC, kept in the database's meta): root.json's
+    #: ``created``, so a rerun writes the same bytes. None while the range proofs are pending.
+    created: str | None = None
     margin: MarginParams | None = None
     collateral_proofs: int = 0
 
@@ -109,12 +120,15 @@ def _secret_check(epoch_secret: bytes) -> str:
     return hashlib.sha256(_TAG_SECRET_CHECK + epoch_secret).hexdigest()
 
 
-def _file_sha256(path: str | os.PathLike[str]) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def _scan_ledger(
+    path: str | os.PathLike[str], specs: tuple[AssetSpec, ...], signed: bool = False
+) -> str:
+    """Check the whole ledger (section 2) and return its SHA-256: a resumed or repeated build
+    compares it with the one the database was started from."""
+    digest = hashlib.sha256()
+    for _ in iter_ledger(path, specs, check_duplicates=False, digest=digest, signed=signed):
+        pass
+    return digest.hexdigest()
 
 
 def _asset_pairs(assets: Sequence[AssetSpec]) -> tuple[tuple[str, int], ...]:
@@ -141,10 +155,15 @@ def _stage(
     height: int | None,
     staging: Path,
     weights: Weights | None = None,
-) -> int:
-    """Stage the ledger (section 2 checks included); return the tree height to use."""
-    count, _ = stage_ledger(ledger_path, specs, derive.position_key(epoch_secret), staging, weights)
-    return default_height(count) if height is None else check_height(height, count)
+) -> tuple[int, str]:
+    """Stage the ledger (section 2 checks included), hashing it in the same single read;
+    return the tree height to use and the ledger's SHA-256."""
+    digest = hashlib.sha256()
+    count, _ = stage_ledger(
+        ledger_path, specs, derive.position_key(epoch_secret), staging, digest, weights
+    )
+    H = default_height(count) if height is None else check_height(height, count)
+    return H, digest.hexdigest()
 
 
 def build_epoch(
@@ -188,10 +207,11 @@ def build_epoch(
     report = progress or (lambda phase, done, total: None)
     expected = {
         "epoch": epoch,
-        "ledger_sha256": _file_sha256(ledger_path),
         "secret_check": _secret_check(epoch_secret),
         "height_request": "default" if height is None else str(height),
     }
+    # Nothing is read before this check: a folder, device or FIFO is refused at once.
+    check_regular_file(ledger_path, "ledger")
     db = store_path(out_dir)
     staging = _staging_path(db)
     try:
@@ -201,7 +221,10 @@ def build_epoch(
             store = EpochStore.open(db)
             staged = False
         else:
-            H = _stage(ledger_path, specs, epoch_secret, height, staging, weights)
+            # The ledger is checked and hashed in one read: a bad row fails as it is read.
+            H, expected["ledger_sha256"] = _stage(
+                ledger_path, specs, epoch_secret, height, staging, weights
+            )
             staged = True
             private = {k: v for k, v in expected.items() if k != "epoch"}
             store = EpochStore.create(
@@ -213,6 +236,16 @@ def build_epoch(
                 margin=margin,
             )
         with store, _workers(executor, workers, scheduler) as pool:
+            if not staged:
+                # A resume or a rerun: the same ledger, or a refusal (never a silent rebuild).
+                if store.state == STATE_USERS:
+                    _, expected["ledger_sha256"] = _stage(
+                        ledger_path, specs, epoch_secret, height, staging, weights
+                    )
+                else:
+                    expected["ledger_sha256"] = _scan_ledger(
+                        ledger_path, specs, signed=margin is not None
+                    )
             _check_resume(store, expected)
             if store.assets != _asset_pairs(specs):
                 raise InvalidParameterError(f"{store.path} was started with different assets")
@@ -224,13 +257,14 @@ def build_epoch(
                 epoch_secret, store.height, store.n_assets, margin=margin is not None
             )
             if store.state == STATE_USERS:
-                if not staged:
-                    _stage(ledger_path, specs, epoch_secret, height, staging, weights)
                 _users_phase(store, staging, epoch_secret, min(subtree_level, store.height), report)
             if store.state == STATE_TREE:
                 _tree_phase(store, ctx, pool, report)
             if store.state == STATE_PROOFS and prove:
                 _proof_phase(store, chunk_size, rng, pool, report, weights)
+            if store.state == STATE_COMPLETE and store.meta(META_CREATED) is None:
+                # Completed by a release that did not record the time: record it once now.
+                store.set_meta({META_CREATED: rfc3339_utc()})
             return _summary(store, specs)
     finally:
         staging.unlink(missing_ok=True)
@@ -366,7 +400,7 @@ def _proof_phase(
             store.set_proofs(proofs, collateral=collateral)
             done += len(proofs)
             report("proofs", done, total)
-    store.set_meta({"state": STATE_COMPLETE})
+    store.set_meta({"state": STATE_COMPLETE, META_CREATED: rfc3339_utc()})
 
 
 def _summary(store: EpochStore, specs: tuple[AssetSpec, ...]) -> BuildSummary:
@@ -395,6 +429,7 @@ def _summary(store: EpochStore, specs: tuple[AssetSpec, ...]) -> BuildSummary:
         totals=totals,
         root_blindings=blindings,
         store_path=store.path,
+        created=store.meta(META_CREATED),
         margin=store.margin,
         collateral_proofs=store.count_collateral(),
     )

@@ -25,7 +25,7 @@ from pathlib import Path
 from solvency.epoch.tree import UserLeaf, _position_digest
 from solvency.errors import InvalidParameterError, MalformedInputError
 from solvency.files import secure_io
-from solvency.files.ledger import AssetSpec, LedgerError, duplicate_id_error, iter_ledger
+from solvency.files.ledger import AssetSpec, Hasher, LedgerError, duplicate_id_error, iter_ledger
 from solvency.files.margin import Weights, check_covered, split_signed
 
 _BATCH = 8192
@@ -37,9 +37,11 @@ def stage_ledger(
     assets: Sequence[AssetSpec],
     position_key: bytes,
     staging_path: Path,
+    digest: Hasher | None = None,
     weights: Weights | None = None,
 ) -> tuple[int, tuple[int, ...]]:
     """Stream the ledger into a new staging file; return (user count, per-column totals).
+    ``digest`` is fed the ledger's bytes as they are read (see ``iter_ledger``).
 
     With margin ``weights`` (docs/PROTOCOL.md section 10) amounts are signed and each user is
     staged as 2a columns, equity then debt; a user whose debt is not covered by haircut
@@ -63,7 +65,10 @@ def stage_ledger(
         batch: list[tuple[str, bytes, int, bytes]] = []
         name = os.fspath(ledger_path)
         signed = weights is not None
-        for r in iter_ledger(ledger_path, assets, check_duplicates=False, signed=signed):
+        rows = iter_ledger(
+            ledger_path, assets, check_duplicates=False, digest=digest, signed=signed
+        )
+        for r in rows:
             uid = r.user_id.encode("utf-8")
             columns = r.units
             if weights is not None:

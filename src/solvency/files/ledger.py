@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Protocol
 
 from solvency.crypto.derive import check_user_id
 from solvency.errors import MalformedInputError, UnsupportedVersionError
@@ -39,6 +39,8 @@ from solvency.files import secure_io
 #: Amounts, per-user balances and per-asset totals are proven in [0, 2^64) (section 5).
 MAX_UNITS = 2**64 - 1
 MAX_DECIMALS = 18
+#: The longest line read: far above any valid row (256-byte id, 64 assets of 40 digits).
+MAX_LINE_BYTES = 1 << 16
 ASSET_CONFIG_FORMAT = "solvency-assets"
 
 _SYMBOL_RE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,15}")
@@ -46,6 +48,12 @@ _AMOUNT_RE = re.compile(r"([0-9]+)(?:\.([0-9]+))?")
 _DECIMALS_RE = re.compile(r"[0-9]{1,2}")
 # Echoed input is cut short so a garbage field does not flood the terminal.
 _ECHO_CHARS = 40
+
+
+class Hasher(Protocol):
+    """What ``iter_ledger`` feeds the bytes it reads to (any ``hashlib`` object)."""
+
+    def update(self, data: bytes, /) -> None: ...
 
 
 class LedgerError(MalformedInputError):
@@ -212,6 +220,7 @@ def iter_ledger(
     path: str | os.PathLike[str],
     assets: Sequence[AssetSpec],
     check_duplicates: bool = True,
+    digest: Hasher | None = None,
     signed: bool = False,
 ) -> Iterator[LedgerRow]:
     """Stream and check a ledger CSV, yielding one LedgerRow per user.
@@ -221,6 +230,11 @@ def iter_ledger(
     reads must still be ready to discard its output when an error comes late.
     With ``check_duplicates=False`` no id map is kept (constant memory); the caller must then
     refuse duplicate ids itself (the builder's staging table does, with a primary key).
+
+    ``path`` must be a regular file (a folder, device or FIFO is refused before any read). The
+    file is read once, line by line, each line at most ``MAX_LINE_BYTES``: a bad row fails as
+    soon as it is read, whatever follows it. ``digest`` (a ``hashlib`` object), when given, is
+    fed every byte as it is read, so after the last row it holds the hash of the whole file.
 
     With ``signed`` (margin enabled, docs/PROTOCOL.md section 10.1) an amount may carry a
     leading ``-``: that user's debt in the asset; the units are then negative. The totals of
@@ -234,8 +248,8 @@ def iter_ledger(
     debt_totals: list[int] | None = [0] * len(specs) if signed else None
     seen: dict[str, int] | None = {} if check_duplicates else None
     rows = 0
-    with open(path, "rb") as fh:
-        reader = csv.reader(_decoded_lines(fh, name), strict=True)
+    with secure_io.open_regular_file(path, "ledger") as fh:
+        reader = csv.reader(_decoded_lines(fh, name, digest), strict=True)
         try:
             header = next(reader, None)
             if header is None:
@@ -332,12 +346,23 @@ def load_asset_config(path: str | os.PathLike[str]) -> tuple[AssetSpec, ...]:
 # --- internals -------------------------------------------------------------------------------
 
 
-def _decoded_lines(fh: Iterable[bytes], name: str) -> Iterator[str]:
+def _decoded_lines(fh: BinaryIO, name: str, digest: Hasher | None) -> Iterator[str]:
     """Decode the file line by line so a non-UTF-8 byte is reported with its line number.
 
-    Splitting on b"\\n" is safe: no UTF-8 multi-byte sequence contains that byte.
+    Splitting on b"\\n" is safe: no UTF-8 multi-byte sequence contains that byte. A line
+    longer than any valid row is refused before the rest of it is read.
     """
-    for lineno, raw in enumerate(fh, start=1):
+    lineno = 0
+    while raw := fh.readline(MAX_LINE_BYTES + 1):
+        lineno += 1
+        if digest is not None:
+            digest.update(raw)
+        if len(raw) > MAX_LINE_BYTES:
+            raise LedgerError(
+                f"{name} row {lineno}: longer than {MAX_LINE_BYTES} bytes (not a ledger row)",
+                lineno,
+                None,
+            )
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as e:
