@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -39,13 +39,9 @@ from solvency.files.ledger import AssetSpec, format_units
 from .keyfiles import RootSignature
 from .options import EXISTING_FILE, file_option
 from .reporting import Output, reports
-from .reserves_cmd import (
-    SolvencyCheck,
-    check_solvency,
-    load_solvency,
-    reserves_json,
-    solvency_ratios,
-)
+
+if TYPE_CHECKING:
+    from .reserves_cmd import SolvencyCheck
 
 
 @dataclass(frozen=True)
@@ -119,9 +115,7 @@ class AuditResult:
                 "padding": t.padding,
                 "range_proofs": t.range_proofs,
             },
-            "reserves": None
-            if self.solvency is None
-            else reserves_json(self.solvency.report, self.solvency.sha256),
+            "reserves": None if self.solvency is None else self.solvency.reserves_json(),
             "solvency": None if self.solvency is None else self.solvency.to_json(self.ratios),
             "audit_seconds": self.seconds,
         }
@@ -193,11 +187,12 @@ def run_audit(
         raise click.UsageError("--balances needs --solvency and --reserves")
     if solvency_path is not None and pubkey_path is None:
         raise click.UsageError("--solvency needs --pubkey (the exchange signs solvency.json)")
-    solvency_files = (
-        load_solvency(solvency_path, reserves_path, balances_path)
-        if solvency_path is not None and reserves_path is not None
-        else None
-    )
+    solvency_files = None
+    if solvency_path is not None and reserves_path is not None:
+        # Imported only here: the reserves checks load secp256k1, eth-account and the rest.
+        from .reserves_cmd import load_solvency
+
+        solvency_files = load_solvency(solvency_path, reserves_path, balances_path)
     root_bytes = root_path.read_bytes()
     root = formats.RootFile.loads(root_bytes)
     tell(epoch=root.epoch, root_hash=root.root.hash.hex(), signature_checked=False)
@@ -240,6 +235,8 @@ def run_audit(
                 report = audit_tree(store, root.root.hash, root.root.commitments, workers=pool)
     solvency = ratios = None
     if solvency_files is not None and signature is not None:
+        from .reserves_cmd import check_solvency, solvency_ratios
+
         solvency = check_solvency(root, signature.key, solvency_files)
         # A margin root's requirement per asset is its net liability, equity minus debt
         # (PROTOCOL 10.7), never below zero here.

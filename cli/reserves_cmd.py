@@ -132,6 +132,9 @@ class SolvencyCheck:
     sha256: bytes
     proof: ReservesProofFile
 
+    def reserves_json(self) -> dict[str, Any]:
+        return reserves_json(self.report, self.sha256)
+
     def to_json(self, ratios: list[dict[str, object]] | None = None) -> dict[str, Any]:
         by_symbol = {r["symbol"]: r for r in ratios or []}
         return {

@@ -32,7 +32,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -49,7 +49,9 @@ from .keyfiles import RootSignature
 from .log_cmd import checkpoint_json, read_checkpoint
 from .options import EXISTING_FILE, file_option
 from .reporting import Output, one_line, reports
-from .reserves_cmd import SolvencyCheck, check_solvency, load_solvency, reserves_json
+
+if TYPE_CHECKING:
+    from .reserves_cmd import SolvencyCheck
 
 NEEDS_PUBKEY = (
     "pass --pubkey signing.pub (the exchange's public key) with --root root.json, so that the "
@@ -164,9 +166,7 @@ class VerifyOutcome:
             "user_checked": self.user_checked,
             "log_checked": self.log is not None,
             "log": self.log,
-            "reserves": None
-            if self.solvency is None
-            else reserves_json(self.solvency.report, self.solvency.sha256),
+            "reserves": None if self.solvency is None else self.solvency.reserves_json(),
             "solvency": None if self.solvency is None else self.solvency.to_json(),
             "verify_seconds": self.seconds,
             "verify_cpu_seconds": self.cpu_seconds,
@@ -273,11 +273,12 @@ def verify_proof_file(
                 f"--log-proof: it is for log {log_proof.origin!r} at size "
                 f"{log_proof.tree_size}, the checkpoint is {cp.origin!r} at size {cp.size}"
             )
-    solvency_files = (
-        load_solvency(solvency_path, reserves_path)
-        if solvency_path is not None and reserves_path is not None
-        else None
-    )
+    solvency_files = None
+    if solvency_path is not None and reserves_path is not None:
+        # Imported only here: the reserves checks load secp256k1, eth-account and the rest.
+        from .reserves_cmd import load_solvency
+
+        solvency_files = load_solvency(solvency_path, reserves_path)
     solvency = None
     target = root.root if root is not None else proof.root
     log_report = None
@@ -330,6 +331,8 @@ def verify_proof_file(
                 "tree_size": log_proof.tree_size,
             }
         if solvency_files is not None and root is not None and root_signature is not None:
+            from .reserves_cmd import check_solvency
+
             solvency = check_solvency(root, root_signature.key, solvency_files)
     except VerificationError as exc:
         error = str(exc)

@@ -303,3 +303,16 @@ def test_prove_all_really_interrupted_then_rerun_finishes(
     result = _prove_all(built, out, keys)
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     assert {p.name: p.read_bytes() for p in out.iterdir()} == expected
+
+
+def test_fast_user_id_screen_equals_the_per_character_rule() -> None:
+    """``check_user_id``'s fast screen (``str.isprintable`` and one regex) refuses exactly the
+    code points its readable per-character rule (``_forbidden_kind``) names, for every code
+    point of this Python's Unicode database."""
+    differ = [
+        cp
+        for cp in range(0x110000)
+        if ((not chr(cp).isprintable()) or bool(derive._IGNORABLE_RE.search(chr(cp))))
+        != (derive._forbidden_kind(chr(cp)) is not None)
+    ]
+    assert differ == []

@@ -30,8 +30,9 @@ from solvency.epoch.reserves import (
 )
 from solvency.errors import InvalidParameterError, MalformedInputError, VerificationError
 from solvency.files import formats
-from solvency.files.ledger import AssetSpec
+from solvency.files.ledger import AssetSpec, format_units
 from solvency.files.reserves import ReservesFile, SnapshotRow, ownership_message
+from solvency.files.reserves_proof import ReservesProofFile
 
 PC = PedersenGens.default()
 MAX = 2**64 - 1
@@ -274,3 +275,51 @@ def test_snapshot_cross_check() -> None:
         verify_reserves(rf, root, [snap[0], replace(snap[1], height=1), *snap[2:]])
     with pytest.raises(VerificationError, match=r"row 3: .* is not in the balances file"):
         verify_reserves(rf, root, [*snap[:2], *snap[3:]])
+
+
+_ROOT, _LIAB = _epoch((300_000_000, 8 * 10**9, 5 * 10**6))
+_FILE = _reserves(_ROOT)  # BTC 1.5 (two rows), ETH 10, USDT 4 key-proven + 1 custodial
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    asset=st.integers(0, 2),
+    delta=st.sampled_from([-1, 0, 1]),
+    ratio=st.sampled_from([100, 100, 80, 125]),
+)
+@example(asset=0, delta=-1, ratio=100)
+@example(asset=0, delta=0, ratio=100)
+@example(asset=2, delta=1, ratio=100)
+def test_files_at_just_above_and_just_below_the_liabilities(
+    asset: int, delta: int, ratio: int
+) -> None:
+    """Through the files: one row's balance moved so that asset's key-proven reserves are
+    exactly ceil(k*L/100) + delta; the exchange's proof exists and verifies iff delta >= 0.
+    (Balances are not signed: the snapshot check binds them; signatures stay valid.)"""
+    a = ASSETS[asset]
+    L = _LIAB.totals[asset].units
+    need = -(-ratio * L // 100)
+    rows = list(_FILE.rows)
+    mine = [i for i, r in enumerate(rows) if r.asset == a.symbol and r.scheme != "custodial"]
+    others = sum(rows[i].units(a.decimals) for i in mine[1:])
+    target = need + delta - others
+    if target < 0:
+        return
+    rows[mine[0]] = replace(rows[mine[0]], balance=format_units(target, a.decimals))
+    # Every other asset is given ample reserves at this ratio.
+    for k, b in enumerate(ASSETS):
+        if k != asset:
+            i = next(
+                i for i, r in enumerate(rows) if r.asset == b.symbol and r.scheme != "custodial"
+            )
+            ample = 2 * ratio * _LIAB.totals[k].units // 100 + 1
+            rows[i] = replace(rows[i], balance=format_units(ample, b.decimals))
+    rf = ReservesFile(tuple(rows))
+    report = verify_reserves(rf, _ROOT)
+    assert report.assets[asset].proven_units == need + delta
+    if delta < 0:
+        with pytest.raises(NotCoveredError, match=f"of {a.symbol}: no solvency proof"):
+            make_reserves_proof(_ROOT, _LIAB, report, b"\0" * 32, ratio, "test")
+        return
+    proof = make_reserves_proof(_ROOT, _LIAB, report, b"\0" * 32, ratio, "test")
+    verify_reserves_proof(ReservesProofFile.loads(proof.dumps()), _ROOT, report, b"\0" * 32)
