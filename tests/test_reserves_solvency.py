@@ -236,6 +236,10 @@ def test_reserves_file_checks_against_the_root() -> None:
     dup = replace(rows[2], address=rows[2].address.lower(), row=6)
     with pytest.raises(VerificationError, match=r"row 6: duplicate address.*already in row 3"):
         verify_reserves(ReservesFile((*rows, dup)), root)
+    # A Bitcoin address holds one coin: listed under two assets, it is still a duplicate.
+    as_eth = replace(rows[0], asset="ETH", row=6)
+    with pytest.raises(VerificationError, match=r"row 6: duplicate address: .* as BTC"):
+        verify_reserves(ReservesFile((*rows, as_eth)), root)
     # An asset the root does not have.
     with pytest.raises(MalformedInputError, match="'DOGE' is not an asset"):
         verify_reserves(ReservesFile((*rows, replace(rows[0], asset="DOGE", row=6))), root)

@@ -25,7 +25,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from solvency.circuits.coverage import CoverStatement, NotCoveredError, prove_cover, verify_cover
-from solvency.circuits.ownership import CUSTODIAL, Ownership, address_key, check_ownership
+from solvency.circuits.ownership import (
+    BITCOIN_CHAINS,
+    CUSTODIAL,
+    Ownership,
+    address_key,
+    check_ownership,
+)
 from solvency.crypto.group import Rng
 from solvency.errors import MalformedInputError, VerificationError
 from solvency.files import formats
@@ -130,13 +136,16 @@ def verify_reserves(
 
 
 def _check_unique(rows: Sequence[ReserveRow]) -> None:
+    """No address counted twice: per (asset, chain, address); and on a Bitcoin chain, where an
+    address holds one coin, per (chain, address) whatever the asset column says."""
     seen: dict[tuple[str, str, str], ReserveRow] = {}
     for r in rows:
-        key = (r.asset, r.chain, address_key(r.chain, r.address))
+        asset = "" if r.chain in BITCOIN_CHAINS and r.scheme != CUSTODIAL else r.asset
+        key = (asset, r.chain, address_key(r.chain, r.address))
         if key in seen:
             raise VerificationError(
-                f"{r.where}: duplicate address: {r.asset} at {r.address} on {r.chain} is already "
-                f"in {seen[key].where} (it would be counted twice)"
+                f"{r.where}: duplicate address: {r.address} on {r.chain} is already in "
+                f"{seen[key].where} as {seen[key].asset} (it would be counted twice)"
             )
         seen[key] = r
 
