@@ -132,6 +132,9 @@ class SolvencyCheck:
     sha256: bytes
     proof: ReservesProofFile
 
+    def reserves_json(self) -> dict[str, Any]:
+        return reserves_json(self.report, self.sha256)
+
     def to_json(self, ratios: list[dict[str, object]] | None = None) -> dict[str, Any]:
         by_symbol = {r["symbol"]: r for r in ratios or []}
         return {
@@ -155,6 +158,8 @@ class SolvencyCheck:
             reserves = format_units(a.proven_units, a.asset.decimals)
             ratio = by_symbol.get(a.asset.symbol, {}).get("ratio_percent")
             shown = f"; reserve ratio {ratio}%" if ratio is not None else ""
+            if ratios is not None and ratio is None:
+                shown = "; no net liability to cover"
             out.line(
                 f"  {a.asset.symbol:<8}   reserves {reserves} cover at least {k}% of the "
                 f"liabilities{shown}"

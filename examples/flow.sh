@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The whole proof-of-liabilities flow on examples/ledger.csv: exchange, user, auditor.
+# The whole flow on examples/ledger.csv: exchange, user, auditor, then proof of reserves
+# (examples/make_reserves.py signs a reserves file with test keys) and the refusals.
 #
 #   examples/flow.sh [WORKDIR]       (default: a new temporary folder)
 #
-# Needs the `solvency` command on PATH (or SOLVENCY=/path/to/solvency) and python3 (or
-# PYTHON=...) for the tampering step. Exits non-zero if any step does not turn out as it should.
+# Needs the `solvency` command on PATH (or SOLVENCY=/path/to/solvency) and a python3 that
+# imports solvency (or PYTHON=...) for make_reserves.py and the tampering step. Exits non-zero if any step does not turn out as it should.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
