@@ -7,6 +7,11 @@ Writes, under ``--out DIR``:
     private/liabilities.json  totals and root blindings R_k (section 8.2), for the auditor
     private/epoch.sqlite      the tree database (section 8.4), kept by the exchange
 
+With an asset config (version 2) whose ``margin`` is set, the ledger is a margin ledger
+(docs/PROTOCOL.md section 10): a negative amount is a debt, the files are version 2 (the
+signed root carries the prices and haircuts), and a ledger in which some user's debt is not
+covered by haircut collateral is refused (exit 2, row named, nothing written).
+
 A refused ledger leaves nothing behind: what this run created is removed. A rerun on a DIR
 whose database exists resumes that build (the database is never removed). A rerun of a
 completed build leaves root.json and root.json.sig byte for byte as they are: ``created`` is
@@ -32,7 +37,8 @@ from solvency.crypto import derive
 from solvency.epoch.builder import BuildSummary, build_epoch, store_path
 from solvency.errors import InvalidParameterError, SolvencyError, VerificationError
 from solvency.files import formats, secure_io, signing
-from solvency.files.ledger import AssetSpec, load_asset_config
+from solvency.files.ledger import AssetSpec
+from solvency.files.margin import AssetConfig, MarginParams, load_config
 
 from .keyfiles import signing_paths, write_public_file
 from .options import EXISTING_FILE
@@ -86,6 +92,8 @@ class BuildResult:
             "internal": s.internal,
             "padding": s.padding,
             "range_proofs": s.range_proofs,
+            "margin": s.margin is not None,
+            "collateral_proofs": s.collateral_proofs,
             "height": s.height,
             "root_hash": s.root_hash.hex(),
             "files": {
@@ -100,13 +108,18 @@ class BuildResult:
 
 
 def parse_assets(specs: Sequence[str], config: Path | None) -> tuple[AssetSpec, ...]:
+    return parse_config(specs, config).assets
+
+
+def parse_config(specs: Sequence[str], config: Path | None) -> AssetConfig:
+    """The assets (and margin parameters, from a version 2 config) to build with."""
     if specs and config is not None:
         raise click.UsageError("give --asset options or --assets-config, not both")
     if config is not None:
-        return load_asset_config(config)
+        return load_config(config)
     if not specs:
         raise click.UsageError("name the assets: --asset SYMBOL:DECIMALS ... or --assets-config")
-    return tuple(AssetSpec.parse(s) for s in specs)
+    return AssetConfig(tuple(AssetSpec.parse(s) for s in specs))
 
 
 def _outermost_missing(path: Path) -> Path | None:
@@ -149,6 +162,7 @@ def build_and_publish(
     workers: int | None = None,
     scheduler: str | None = None,
     bar: ProgressBar | None = None,
+    margin: MarginParams | None = None,
 ) -> BuildResult:
     """Build (or resume) the epoch, then write root.json, its signature and liabilities.json."""
     derive.check_epoch_id(epoch)
@@ -168,6 +182,7 @@ def build_and_publish(
             progress=clock,
             workers=workers,
             scheduler=scheduler,
+            margin=margin,
         )
     except BaseException as exc:
         # A refused ledger (or any failure before the database exists) leaves nothing; a
@@ -178,7 +193,14 @@ def build_and_publish(
     finally:
         clock.bar.close()
     built = time.perf_counter()
-    openings = list(zip(summary.assets, summary.totals, summary.root_blindings, strict=True))
+    # A margin epoch's columns: the equity of every asset, then the debt of every asset.
+    columns = summary.assets * (1 if summary.margin is None else 2)
+    sides: list[str | None] = (
+        [None] * len(columns)
+        if summary.margin is None
+        else [*(["equity"] * len(summary.assets)), *(["debt"] * len(summary.assets))]
+    )
+    openings = list(zip(columns, summary.totals, summary.root_blindings, sides, strict=True))
     root = formats.RootFile(
         epoch=summary.epoch,
         created=summary.created or formats.rfc3339_utc(),
@@ -188,15 +210,18 @@ def build_and_publish(
         assets=summary.assets,
         root=formats.RootCommitment(summary.root_hash, summary.root_commitments),
         totals=(
-            tuple(formats.TotalOpening(a.symbol, v, R) for a, v, R in openings)
+            tuple(formats.TotalOpening(a.symbol, v, R, side) for a, v, R, side in openings)
             if publish_totals
             else None
         ),
+        margin=summary.margin,
     )
     liabilities = formats.LiabilitiesFile(
         epoch=summary.epoch,
         root_hash=summary.root_hash,
-        totals=tuple(formats.LiabilityTotal(a.symbol, a.decimals, v, R) for a, v, R in openings),
+        totals=tuple(
+            formats.LiabilityTotal(a.symbol, a.decimals, v, R, side) for a, v, R, side in openings
+        ),
     )
     root_path, sig_path = out_dir / ROOT_FILE, out_dir / SIG_FILE
     secure_io.make_dir(root_path.parent, private=False)
@@ -286,7 +311,8 @@ def publish_root(
 @click.option(
     "--assets-config",
     type=EXISTING_FILE,
-    help='JSON {"format": "solvency-assets", "version": 1, "assets": [...]}.',
+    help='JSON {"format": "solvency-assets", "version": 1 or 2, "assets": [...]}; version 2 '
+    'with "margin" set enables signed (margin) ledgers.',
 )
 @click.option("--keys", type=click.Path(file_okay=False, path_type=Path), help="Key directory.")
 @click.option("--master-key", type=click.Path(dir_okay=False, path_type=Path))
@@ -318,14 +344,14 @@ def build(
     """Build epoch EPOCH from LEDGER.csv and write the signed root."""
     if workers is not None and scheduler is not None:
         raise click.UsageError("give --workers or --scheduler, not both")
-    assets = parse_assets(asset_specs, assets_config)
+    config = parse_config(asset_specs, assets_config)
     master_path, signing_path = signing_paths(keys, master_key, signing_key)
     master_secret = signing.load_master_secret(master_path)
     sk = signing.load_signing_key(signing_path)
     try:
         result = build_and_publish(
             ledger,
-            assets,
+            config.assets,
             master_secret,
             sk,
             epoch,
@@ -335,6 +361,7 @@ def build(
             workers=workers,
             scheduler=scheduler,
             bar=ProgressBar.for_command(as_json, quiet),
+            margin=config.margin,
         )
     except KeyboardInterrupt:
         # Not exit 1 (that means "verification failed"): the shell's code for SIGINT.
@@ -346,6 +373,11 @@ def build(
         f"nodes        {s.nodes} ({s.leaves} leaves, {s.internal} internal, {s.padding} padding),"
         f" {s.range_proofs} range proofs"
     )
+    if s.margin is not None:
+        out.line(
+            f"margin       quote {s.margin.quote}, {s.collateral_proofs} collateral proofs "
+            "(one per leaf)"
+        )
     out.line(f"height       {s.height}")
     out.line(f"root hash    {s.root_hash.hex()}")
     out.line(f"root         {result.root_path}  (publish)")

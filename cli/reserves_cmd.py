@@ -158,6 +158,8 @@ class SolvencyCheck:
             reserves = format_units(a.proven_units, a.asset.decimals)
             ratio = by_symbol.get(a.asset.symbol, {}).get("ratio_percent")
             shown = f"; reserve ratio {ratio}%" if ratio is not None else ""
+            if ratios is not None and ratio is None:
+                shown = "; no net liability to cover"
             out.line(
                 f"  {a.asset.symbol:<8}   reserves {reserves} cover at least {k}% of the "
                 f"liabilities{shown}"

@@ -13,6 +13,11 @@ Checks, in order, stopping at the first failure:
    and balances, combined with the siblings, gives the root hash and commitments, and every
    sibling's range proof verifies.
 
+A margin proof (version 2, docs/PROTOCOL.md section 10.6) also needs its prices and haircuts
+to equal the signed root's, and ``circuits.inclusion.verify_margin_inclusion`` checks the
+user's collateral proof and the leaf-level sibling's; the user is shown their equity and debt
+per asset and their collateral and debt values in the quote unit.
+
 With ``--checkpoint`` and ``--log-proof`` (docs/PROTOCOL.md section 9.7), a last check: the
 checkpoint is signed by the same key and the signed root is an entry of the log's tree, so the
 user saw the root everyone else can see; the JSON reports that checkpoint for comparison.
@@ -31,13 +36,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from solvency.circuits.inclusion import verify_inclusion
+from solvency.circuits.inclusion import verify_inclusion, verify_margin_inclusion
 from solvency.circuits.parameters import check_root_parameters
 from solvency.epoch.logverify import verify_root_in_log
 from solvency.errors import MalformedInputError, VerificationError
 from solvency.files import formats
 from solvency.files.ledger import format_units
 from solvency.files.logfiles import LogInclusionProof
+from solvency.files.margin import MarginParams, format_value, split_signed
 
 from .keyfiles import RootSignature
 from .log_cmd import checkpoint_json, read_checkpoint
@@ -86,10 +92,38 @@ class VerifyOutcome:
 
     def balances(self) -> list[dict[str, str]]:
         p = self.proof
+        if p.margin is None:
+            return [
+                {"symbol": a.symbol, "amount": format_units(v, a.decimals), "units": str(v)}
+                for a, v in zip(p.assets, p.balances, strict=True)
+            ]
         return [
-            {"symbol": a.symbol, "amount": format_units(v, a.decimals), "units": str(v)}
+            {
+                "symbol": a.symbol,
+                "amount": formats.format_signed_units(v, a.decimals),
+                "units": str(v),
+                "equity": format_units(max(v, 0), a.decimals),
+                "debt": format_units(max(-v, 0), a.decimals),
+            }
             for a, v in zip(p.assets, p.balances, strict=True)
         ]
+
+    def margin(self) -> dict[str, Any] | None:
+        """The user's collateral and debt values in the quote unit (margin proofs)."""
+        p = self.proof
+        if p.margin is None:
+            return None
+        w = p.margin.weights(p.assets)
+        equity, debt = split_signed(p.balances)
+        collateral = sum(a * e for a, e in zip(w.collateral, equity, strict=True))
+        owed = sum(b * d for b, d in zip(w.debt, debt, strict=True))
+        return {
+            "quote": p.margin.quote,
+            "collateral_value": format_value(collateral, p.assets),
+            "debt_value": format_value(owed, p.assets),
+            "collateral_checked": self.verified,
+            "prices": p.margin.to_json()["assets"],
+        }
 
     def verdict(self) -> str:
         if self.error is not None:
@@ -100,9 +134,14 @@ class VerifyOutcome:
             if self.key_fingerprint is not None
             else " (its signature was NOT checked)"
         )
+        covered = (
+            "; their haircut collateral covers their debt (collateral proof checked)"
+            if self.proof.margin is not None
+            else ""
+        )
         return (
             f"VERIFIED: the balances of user {self.proof.user_id!r} are included in "
-            f"{where} of epoch {self.proof.epoch}{signed}"
+            f"{where} of epoch {self.proof.epoch}{signed}{covered}"
             + (
                 f", and that root is entry {self.log['leaf_index']} of the log "
                 f"{self.log['checkpoint']['origin']} (checkpoint size "
@@ -120,6 +159,7 @@ class VerifyOutcome:
             "epoch": self.proof.epoch,
             "root_hash": self.root_hash.hex(),
             "balances": self.balances(),
+            "margin": self.margin(),
             "root_checked": self.root_checked,
             "signature_checked": self.key_fingerprint is not None,
             "key_fingerprint": self.key_fingerprint,
@@ -143,6 +183,8 @@ def _compare_with_root(proof: formats.InclusionProofFile, root: formats.RootFile
         )
     if proof.assets != root.assets:
         raise VerificationError("assets mismatch: the proof and the root list different assets")
+    if proof.margin != root.margin:
+        raise VerificationError(_margin_mismatch(proof.margin, root.margin))
     if proof.height != root.height:
         raise VerificationError(
             f"height mismatch: the proof has {proof.height} levels, the root says {root.height}"
@@ -151,6 +193,22 @@ def _compare_with_root(proof: formats.InclusionProofFile, root: formats.RootFile
         raise VerificationError(
             "root mismatch: the root in the proof file is not the published root"
         )
+
+
+def _margin_mismatch(proof: MarginParams | None, root: MarginParams | None) -> str:
+    """Say how the proof's margin parameters differ from the signed root's."""
+    if proof is None or root is None:
+        which = "the root" if proof is None else "the proof"
+        return f"margin mismatch: only {which} is a margin epoch (file versions differ)"
+    if proof.quote != root.quote:
+        return "margin mismatch: the proof's quote unit differs from the signed root's"
+    for m, r in zip(proof.assets, root.assets, strict=False):
+        if m != r:
+            return (
+                f"margin mismatch: the price or haircut of {r.symbol} in the proof file differs "
+                "from the signed root's"
+            )
+    return "margin mismatch: the proof and the signed root list different margin assets"
 
 
 def verify_proof_file(
@@ -236,17 +294,35 @@ def verify_proof_file(
             )
         if root is not None:
             _compare_with_root(proof, root)
-        verify_inclusion(
-            proof.user_id,
-            proof.balances,
-            proof.user_secret,
-            proof.position,
-            proof.path,
-            target.hash,
-            target.commitments,
-            proof.epoch,
-            proof.assets,
-        )
+        if proof.margin is not None and proof.collateral and proof.sibling_collateral:
+            # The weights come from the signed root when there is one (compared above).
+            margin = root.margin if root is not None and root.margin else proof.margin
+            verify_margin_inclusion(
+                proof.user_id,
+                proof.balances,
+                proof.user_secret,
+                proof.position,
+                proof.path,
+                target.hash,
+                target.commitments,
+                proof.epoch,
+                proof.assets,
+                margin.weights(proof.assets),
+                proof.collateral.pair,
+                proof.sibling_collateral.pair,
+            )
+        else:
+            verify_inclusion(
+                proof.user_id,
+                proof.balances,
+                proof.user_secret,
+                proof.position,
+                proof.path,
+                target.hash,
+                target.commitments,
+                proof.epoch,
+                proof.assets,
+            )
         if checkpoint is not None and log_proof is not None and root_signature is not None:
             verify_root_in_log(checkpoint[0], root_signature.key, log_proof, root_bytes)
             log_report = {
@@ -329,8 +405,18 @@ def verify(
     p = outcome.proof
     out.line(f"user       {p.user_id}")
     out.line(f"epoch      {p.epoch}")
-    for b in outcome.balances():
-        out.line(f"  {b['symbol']:<8} {b['amount']}")
+    m = outcome.margin()
+    if m is None:
+        for b in outcome.balances():
+            out.line(f"  {b['symbol']:<8} {b['amount']}")
+    else:
+        out.line(f"  {'asset':<8} {'equity':>24} {'debt':>24}")
+        for b in outcome.balances():
+            out.line(f"  {b['symbol']:<8} {b['equity']:>24} {b['debt']:>24}")
+        out.line(
+            f"collateral {m['collateral_value']} {m['quote']} after haircuts, "
+            f"debt {m['debt_value']} {m['quote']}"
+        )
     out.line(f"root hash  {outcome.root_hash.hex()}")
     if outcome.log is not None:
         c = outcome.log["checkpoint"]

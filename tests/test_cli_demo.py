@@ -94,6 +94,27 @@ def test_progress_bar_draws_and_finishes_lines(monkeypatch: pytest.MonkeyPatch) 
     assert silent.getvalue() == ""
 
 
+def test_demo_margin_json(tmp_path: Path) -> None:
+    """``solvency demo --margin``: borrowers, a collateral proof per leaf, every user verifies,
+    the audit reports equity, debt and net, and a changed price is rejected."""
+    result = ok("demo", "--margin", "--users", 6, "--assets", 3, "--workers", 1, "--proofs", 1,
+                "--seed", 3, "--json", "--keep", tmp_path / "d")  # fmt: skip
+    report = json.loads(result.stdout)
+    assert report["status"] == "ok" and report["margin"] is True
+    assert report["build"]["margin"] is True
+    assert report["build"]["collateral_proofs"] >= report["users"] == 6
+    assert report["verify"]["verified"] == 6
+    assert report["tamper"]["price changed in the user's file"].startswith("margin mismatch")
+    root = json.loads((tmp_path / "d" / "epoch" / "public" / "root.json").read_text())
+    assert root["version"] == 2 and root["parameters"]["margin"]["quote"] == "USD"
+    ledger = (tmp_path / "d" / "ledger.csv").read_text()
+    assert ",-" in ledger  # someone borrows
+    # Reserves cover the net liability (equity minus debt) of each asset.
+    proof = json.loads((tmp_path / "d" / "solvency.json").read_text())
+    assert proof["liabilities"] == "equity-minus-debt"
+    assert all(why for why in report["reserves"]["rejected"].values())
+
+
 def test_no_bar_imports_no_tqdm() -> None:
     """A command that draws no bar (not a terminal, --json, --quiet) never imports tqdm."""
     import subprocess

@@ -18,7 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import Epoch, build_epoch, load, make_keys, ok, run, save, write_csv
+from cli_support import (
+    Epoch,
+    build_epoch,
+    check_result,
+    load,
+    make_keys,
+    ok,
+    run,
+    save,
+    write_csv,
+)
 
 from solvency.crypto import group
 from solvency.epoch.synthetic import write_synthetic_ledger
@@ -464,3 +474,11 @@ def test_installed_console_script(tmp_path: Path) -> None:
     )  # fmt: skip
     assert bad.returncode == 2
     assert len(bad.stderr.splitlines()) == 1 and bad.stderr.startswith("error: ")
+    # A click path error through the real entry point: one JSON object with --json.
+    missing = subprocess.run(
+        [exe, "verify", tmp_path / "nope.json", "--json"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert missing.returncode == 2 and missing.stderr == ""
+    doc = check_result(json.loads(missing.stdout), "verify")
+    assert doc["status"] == "error" and "does not exist" in doc["error"]

@@ -24,6 +24,8 @@ from solvency.crypto.bulletproofs import RangeProof
 from solvency.crypto.pedersen import PedersenGens
 from solvency.epoch.reserves import (
     make_reserves_proof,
+    net_commitments,
+    net_openings,
     reserve_ratios,
     verify_reserves,
     verify_reserves_proof,
@@ -236,6 +238,10 @@ def test_reserves_file_checks_against_the_root() -> None:
     dup = replace(rows[2], address=rows[2].address.lower(), row=6)
     with pytest.raises(VerificationError, match=r"row 6: duplicate address.*already in row 3"):
         verify_reserves(ReservesFile((*rows, dup)), root)
+    # A Bitcoin address holds one coin: listed under two assets, it is still a duplicate.
+    as_eth = replace(rows[0], asset="ETH", row=6)
+    with pytest.raises(VerificationError, match=r"row 6: duplicate address: .* as BTC"):
+        verify_reserves(ReservesFile((*rows, as_eth)), root)
     # An asset the root does not have.
     with pytest.raises(MalformedInputError, match="'DOGE' is not an asset"):
         verify_reserves(ReservesFile((*rows, replace(rows[0], asset="DOGE", row=6))), root)
@@ -323,3 +329,31 @@ def test_files_at_just_above_and_just_below_the_liabilities(
         return
     proof = make_reserves_proof(_ROOT, _LIAB, report, b"\0" * 32, ratio, "test")
     verify_reserves_proof(ReservesProofFile.loads(proof.dumps()), _ROOT, report, b"\0" * 32)
+
+
+def test_margin_root_net_liability_plugs_in() -> None:
+    """A margin root commits to equity E_a then debt D_a per asset (2a commitments): C_a is
+    E_a(root) - F_a(root), opened by (E_a - D_a, R_a - S_a); an asset the exchange is owed
+    more of than it owes (E < D) needs no reserves."""
+    E, D = [500, 100], [200, 300]
+    R, S = [group.random_scalar() for _ in E], [group.random_scalar() for _ in D]
+    commitments = [PC.commit(v, r) for v, r in zip(E + D, R + S, strict=True)]
+    how, C = net_commitments(commitments, 2)
+    assert how == "equity-minus-debt"
+    openings = net_openings([(v, r) for v, r in zip(E + D, R + S, strict=True)], 2)
+    assert [L for L, _ in openings] == [300, -200]
+    for k, (L, r) in enumerate(openings):
+        for reserves, covered in ((max(L, 0), True), (L - 1, False)):
+            if reserves < 0:
+                continue
+            s = CoverStatement("m1", b"\x22" * 32, k, f"A{k}", reserves, 100, C[k])
+            if covered:
+                C_hi, proof = prove_cover(s, L, r)
+                verify_cover(s, C_hi, proof)
+            else:
+                with pytest.raises(NotCoveredError):
+                    prove_cover(s, L, r)
+    # One commitment per asset is a v1 root; any other count is refused.
+    assert net_commitments(commitments[:2], 2) == ("root-commitment", tuple(commitments[:2]))
+    with pytest.raises(MalformedInputError, match="3 commitments for 2 assets"):
+        net_commitments(commitments[:3], 2)

@@ -221,6 +221,7 @@ def iter_ledger(
     assets: Sequence[AssetSpec],
     check_duplicates: bool = True,
     digest: Hasher | None = None,
+    signed: bool = False,
 ) -> Iterator[LedgerRow]:
     """Stream and check a ledger CSV, yielding one LedgerRow per user.
 
@@ -234,11 +235,17 @@ def iter_ledger(
     file is read once, line by line, each line at most ``MAX_LINE_BYTES``: a bad row fails as
     soon as it is read, whatever follows it. ``digest`` (a ``hashlib`` object), when given, is
     fed every byte as it is read, so after the last row it holds the hash of the whole file.
+
+    With ``signed`` (margin enabled, docs/PROTOCOL.md section 10.1) an amount may carry a
+    leading ``-``: that user's debt in the asset; the units are then negative. The totals of
+    equity and of debt are each kept below 2^64 per asset. ``-0`` is refused (a debt of zero
+    is written ``0``).
     """
     specs = check_assets(assets)
     name = os.fspath(path)
     expected_header = ["user_id", *(a.symbol for a in specs)]
     totals = [0] * len(specs)
+    debt_totals: list[int] | None = [0] * len(specs) if signed else None
     seen: dict[str, int] | None = {} if check_duplicates else None
     rows = 0
     with secure_io.open_regular_file(path, "ledger") as fh:
@@ -254,7 +261,9 @@ def iter_ledger(
             _check_header(name, header, expected_header)
             for fields in reader:
                 row = reader.line_num
-                yield _check_row(name, row, fields, specs, expected_header, totals, seen)
+                yield _check_row(
+                    name, row, fields, specs, expected_header, totals, seen, debt_totals
+                )
                 rows += 1
         except csv.Error as e:
             row = reader.line_num
@@ -316,7 +325,9 @@ def load_asset_config(path: str | os.PathLike[str]) -> tuple[AssetSpec, ...]:
     if not isinstance(version, int) or isinstance(version, bool):
         raise MalformedInputError(f"{name}: version must be an integer")
     if version != 1:
-        raise UnsupportedVersionError(f"{name}: version {version} is not supported (expected 1)")
+        raise UnsupportedVersionError(
+            f"{name}: version {version} is not supported (expected 1, or 2 with margin)"
+        )
     extra = sorted(set(doc) - {"format", "version", "assets"})
     if extra:
         raise MalformedInputError(f"{name}: unknown key {extra[0]!r}")
@@ -402,6 +413,7 @@ def _check_row(
     header: list[str],
     totals: list[int],
     seen: dict[str, int] | None,
+    debt_totals: list[int] | None = None,
 ) -> LedgerRow:
     if len(fields) != len(header):
         what = "an empty line" if not fields else f"{len(fields)} fields"
@@ -420,21 +432,26 @@ def _check_row(
         seen[user_id] = row
     units: list[int] = []
     for k, (spec, text) in enumerate(zip(specs, fields[1:], strict=True)):
+        debt = debt_totals is not None and text.startswith("-")
         try:
-            u = parse_amount(text, spec.decimals, spec.symbol)
+            u = parse_amount(text[1:] if debt else text, spec.decimals, spec.symbol)
+            if debt and u == 0:
+                raise MalformedInputError(f"{_digits(text)} is a negative zero; write 0")
         except MalformedInputError as e:
             raise LedgerError(
                 f"{name} row {row}, column {spec.symbol}: {e}", row, spec.symbol
             ) from None
-        totals[k] += u
-        if totals[k] > MAX_UNITS:
+        sums, what = (debt_totals, "debt") if debt and debt_totals is not None else (totals, "")
+        sums[k] += u
+        if sums[k] > MAX_UNITS:
             raise LedgerError(
-                f"{name} row {row}, column {spec.symbol}: the {spec.symbol} total reaches 2^64 "
-                "units (the protocol proves totals in [0, 2^64))",
+                f"{name} row {row}, column {spec.symbol}: the {spec.symbol} {what or 'total'}"
+                f"{' total' if what else ''} reaches 2^64 units (the protocol proves totals in"
+                " [0, 2^64))",
                 row,
                 spec.symbol,
             )
-        units.append(u)
+        units.append(-u if debt else u)
     return LedgerRow(user_id=user_id, units=tuple(units), row=row)
 
 
@@ -446,7 +463,7 @@ def _amount_problem(text: str) -> str:
     if text != text.strip():
         return f"{shown} has surrounding whitespace"
     if text.startswith("-"):
-        return f"{shown} is negative"
+        return f"{shown} is negative (debts need margin enabled in the asset config)"
     if text.startswith("+"):
         return f"{shown} has a sign; write plain digits"
     if re.fullmatch(r"[0-9]*\.?[0-9]*[eE][+-]?[0-9]+", text):
