@@ -15,8 +15,9 @@ Which routines are constant-time (libdecaf's header, and the notes in docs/PROTO
 scalars and are for public data only (the verifier's scalars, the prover's Fiat-Shamir
 challenges). The multi-point loops run in our C extension ``_decafmsm`` when it was built
 (it calls these same libdecaf functions, plus a Pippenger of its own for public scalars);
-the ctypes loops here are its fallback and tested twins. Scalars are Python ints, which are not constant-time
-themselves; what this module controls is that no group operation branches on a secret.
+the ctypes loops here are its fallback and tested twins. Scalars are Python ints, which are
+not constant-time themselves; what this module controls is that no group operation branches
+on a secret.
 
 libdecaf's conventions: errors and booleans are masks (success is all ones), the base
 point, the identity and the base point's table are exported symbols.
