@@ -164,6 +164,20 @@ def decode(data: bytes) -> Point | None:
     return out
 
 
+def decode_many(data: Sequence[bytes]) -> list[Point] | None:
+    """``[decode(d) for d in data]``, or None if any is not a canonical encoding; in C when
+    built (``_decafmsm.decode_many``)."""
+    if _native is None:
+        decoded = [decode(d) for d in data]
+        points = [P for P in decoded if P is not None]
+        return points if len(points) == len(decoded) else None
+    if any(len(d) != 32 for d in data):
+        return None
+    points = [Point() for _ in data]
+    bad = _native.decode_many(array("Q", [P.p for P in points]), b"".join(data))
+    return None if bad >= 0 else points
+
+
 def from_trusted(data: bytes) -> Point:
     """Decode an encoding already checked (or produced) by us."""
     P = decode(data)
@@ -434,6 +448,7 @@ def _load_native() -> Any:
         addr(_c_scalarmul, _vp).value,
         addr(_c_vartime, _vp).value,
     )
+    _decafmsm.bind_decode(addr(_c_decode, _vp).value)
     return _decafmsm
 
 
