@@ -17,8 +17,9 @@ which hides ``L_a`` (and ``X_a``). No wrap: ``|L_a| < 2^64`` (each root commitme
 range-proven in [0, 2^64); with margin, equity and debt each are, so their difference is in
 (-2^64, 2^64)) and ``k < 2^17``, so the integer ``100*R_a - k*L_a`` lies in ``(-2^82, 2^82)``,
 and ``2^128 + 2^82 < l``: the only value in [0, 2^128) congruent to it mod l is itself.
-Hence ``100*R_a >= k*L_a``: reserves cover at least k percent of the liabilities. (With k = 100 this is ``R_a >= L_a``; ``100*R_a`` alone can reach
-2^71, so the statement is proven in two 64-bit limbs rather than one 64-bit range.)
+Hence ``100*R_a >= k*L_a``: reserves cover at least k percent of the liabilities. (With
+k = 100 this is ``R_a >= L_a``; ``100*R_a`` alone can reach 2^71, so the statement is proven in
+two 64-bit limbs rather than one 64-bit range.)
 
 Transcript, binding the proof to its epoch, root, asset, reserves and ratio:
 
