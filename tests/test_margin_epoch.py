@@ -1,6 +1,7 @@
 """Margin epochs in the library (docs/PROTOCOL.md section 10): hypothesis over random margin
 ledgers (zero, exact-cover and one-unit-short borrowers) for build, verify and audit; the v2
-files' round trips and strict parsing; and the version 1 golden epoch still verifying."""
+files' round trips and strict parsing. (The version 1 golden epoch: tests/test_golden.py; the
+margin golden epoch: tests/test_golden_margin.py.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import secrets
 from pathlib import Path
 
 import pytest
-from cli_support import run, write_csv
+from cli_support import write_csv
 from conftest import make_rng
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -30,7 +31,6 @@ from solvency.files.margin import MarginAsset, MarginParams, load_config
 ASSETS = (AssetSpec("BTC", 2), AssetSpec("USDT", 0))
 MARGIN = MarginParams("USD", (MarginAsset("BTC", "100", "0.5"), MarginAsset("USDT", "1", "1")))
 W = MARGIN.weights(ASSETS)
-GOLDEN = Path(__file__).resolve().parent / "vectors" / "golden-v1"
 
 # A user: (BTC units, USDT units) signed. "kind" picks the borrower's debt relative to cover:
 # exact cover, one unit short (refused), or anywhere below.
@@ -284,35 +284,6 @@ def test_load_config_reads_both_versions(tmp_path: Path) -> None:
     )
     with pytest.raises(MalformedInputError, match="in that order"):
         load_config(bad)
-
-
-def test_golden_v1_epoch_still_verifies_and_audits() -> None:
-    # The version 1 files made by the code of 2391ba5 read and verify unchanged.
-    for proof in sorted((GOLDEN / "proofs").glob("*.json")):
-        r = run(
-            "verify",
-            proof,
-            "--root",
-            GOLDEN / "root.json",
-            "--pubkey",
-            GOLDEN / "signing.pub",
-            "--json",
-        )
-        assert r.exit_code == 0, r.output
-    r = run(
-        "audit",
-        GOLDEN / "root.json",
-        "--liabilities",
-        GOLDEN / "liabilities.json",
-        "--tree",
-        GOLDEN / "tree.sqlite",
-        "--pubkey",
-        GOLDEN / "signing.pub",
-        "--workers",
-        "1",
-    )
-    assert r.exit_code == 0, r.output
-    assert "VERIFIED" in r.output
 
 
 def test_amount_formatting_of_debts() -> None:
