@@ -1,0 +1,239 @@
+// Strict readers of the files a user checks (docs/PROTOCOL.md section 8), after
+// src/solvency/files/formats.py and files/signing.py: the header (format, version) first, then
+// the file's JSON Schema, then what a schema cannot say, with the same messages.
+import { equalBytes, hexToBytes } from './bytes.js';
+import { MalformedInputError } from './errors.js';
+import { decodeScalar, isValidPoint } from './group.js';
+import { JsonFloat, parseJson, pyRepr } from './json.js';
+import { firstError } from './schema.js';
+import { INCLUSION_PROOF_V1, ROOT_V1 } from './schemas.gen.js';
+
+export const VERSION = 1n;
+export const INCLUSION_PROOF_FORMAT = 'solvency-inclusion-proof';
+export const ROOT_FORMAT = 'solvency-root';
+const MAX_UNITS = 2n ** 64n - 1n;
+const MAX_USER_ID_BYTES = 256;
+const ECHO_CHARS = 40;
+
+const SCHEMAS = { [INCLUSION_PROOF_FORMAT]: parseJson(INCLUSION_PROOF_V1), [ROOT_FORMAT]: parseJson(ROOT_V1) };
+
+const isObject = (x) => x !== null && typeof x === 'object' && !Array.isArray(x) && !(x instanceof JsonFloat);
+const bad = (msg) => new MalformedInputError(msg);
+
+/** formats._header: format and version before anything else. */
+function header(doc, fmt) {
+  if (!isObject(doc)) throw bad('document: expected a JSON object');
+  if (!('format' in doc)) throw bad("document: missing key 'format'");
+  if (doc.format !== fmt) throw bad(`format: expected ${pyRepr(fmt)}`);
+  if (!('version' in doc)) throw bad("document: missing key 'version'");
+  if (typeof doc.version !== 'bigint') throw bad('version: expected an integer');
+  if (doc.version !== VERSION) {
+    throw bad(`version: ${fmt} version ${doc.version} is not supported (this release reads version ${VERSION})`);
+  }
+}
+
+function checkShape(doc, fmt) {
+  const error = firstError(SCHEMAS[fmt], doc);
+  if (error !== null) throw bad(error);
+}
+
+/** ledger.format_units: units written with exactly `decimals` fraction digits. */
+export function formatUnits(units, decimals) {
+  const digits = units.toString();
+  if (decimals === 0) return digits;
+  const padded = digits.padStart(decimals + 1, '0');
+  return `${padded.slice(0, -decimals)}.${padded.slice(-decimals)}`;
+}
+
+function echo(value) {
+  const text = pyRepr(value);
+  return text.length <= ECHO_CHARS ? text : text.slice(0, ECHO_CHARS - 3) + '...';
+}
+
+// Python's str.isspace() characters (strip() removes these).
+const PY_SPACE = /^[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]|[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/;
+const FORBIDDEN = [
+  [/\p{Cc}/u, 'control'],
+  [/\p{Zl}/u, 'line separator'],
+  [/\p{Zp}/u, 'paragraph separator'],
+  [/\p{Cs}/u, 'lone surrogate'],
+];
+
+/** ledger.check_user_id */
+export function checkUserId(userId) {
+  if (userId === '') throw bad('user id is empty');
+  if (PY_SPACE.test(userId)) throw bad(`user id ${echo(userId)} has surrounding whitespace`);
+  for (const ch of userId) {
+    for (const [re, kind] of FORBIDDEN) {
+      if (re.test(ch)) {
+        const cp = ch.codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
+        throw bad(`user id ${echo(userId)} contains ${kind} character U+${cp}`);
+      }
+    }
+  }
+  const n = new TextEncoder().encode(userId).length;
+  if (n > MAX_USER_ID_BYTES) throw bad(`user id is ${n} UTF-8 bytes long, at most ${MAX_USER_ID_BYTES} are allowed`);
+}
+
+function checkAssets(items, where) {
+  const seen = new Set();
+  for (const a of items) {
+    if (seen.has(a.symbol)) throw bad(`${where}: asset list: symbol ${a.symbol} appears twice`);
+    seen.add(a.symbol);
+  }
+  return items.map((a) => ({ symbol: a.symbol, decimals: Number(a.decimals) }));
+}
+
+function units(value, where) {
+  const u = BigInt(value);
+  if (u > MAX_UNITS) throw bad(`${where}: expected an integer in [0, 2^64)`);
+  return u;
+}
+
+function points(hexes, where) {
+  return hexes.map((h, i) => {
+    const P = hexToBytes(h);
+    if (!isValidPoint(P)) throw bad(`${where}[${i}]: not a canonical ristretto255 point`);
+    return P;
+  });
+}
+
+function node(d, where) {
+  return { commitments: points(d.commitments, `${where}.commitments`), hash: hexToBytes(d.hash) };
+}
+
+function checkCount(items, a, what, where) {
+  if (items.length !== a) throw bad(`${where}: ${items.length} ${what} for ${a} assets`);
+}
+
+/** InclusionProofFile.loads (section 8.3). */
+export function parseInclusionProof(data) {
+  const d = parseJson(data);
+  header(d, INCLUSION_PROOF_FORMAT);
+  checkShape(d, INCLUSION_PROOF_FORMAT);
+  const assets = checkAssets(d.assets, 'assets');
+  checkCount(d.balances, assets.length, 'balances', 'balances');
+  const balances = d.balances.map((b, k) => {
+    if (b.symbol !== assets[k].symbol) throw bad(`balances[${k}].symbol: expected ${pyRepr(assets[k].symbol)}`);
+    const u = units(b.units, `balances[${k}].units`);
+    if (b.amount !== formatUnits(u, assets[k].decimals)) {
+      throw bad(`balances[${k}].amount: does not equal units written with ${assets[k].decimals} decimals`);
+    }
+    return u;
+  });
+  const path = d.path.map((s, i) => ({
+    commitments: points(s.commitments, `path[${i}].commitments`),
+    hash: hexToBytes(s.hash),
+    range_proof: hexToBytes(s.range_proof),
+  }));
+  const root = node(d.root, 'root');
+  // InclusionProofFile.__post_init__
+  try {
+    checkUserId(d.user_id);
+  } catch (e) {
+    throw bad(`user_id: ${e.message}`);
+  }
+  const height = Number(d.height);
+  if (d.position >= 1n << d.height) throw bad(`position: must be in 0..${(1n << d.height) - 1n}`);
+  if (path.length !== height) throw bad(`path: ${path.length} steps, expected height = ${height}`);
+  path.forEach((s, i) => checkCount(s.commitments, assets.length, 'commitments', `path[${i}].commitments`));
+  checkCount(root.commitments, assets.length, 'commitments', 'root.commitments');
+  return {
+    epoch: d.epoch,
+    user_id: d.user_id,
+    user_secret: hexToBytes(d.user_secret),
+    position: d.position,
+    height,
+    assets,
+    balances,
+    path,
+    root,
+  };
+}
+
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Python's datetime.fromisoformat on what the schema lets through: the date must exist. */
+function validCreated(s) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})/.exec(s);
+  const [y, mo, da, h, mi, se] = m.slice(1).map(Number);
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  if (y < 1 || mo < 1 || mo > 12 || h > 23 || mi > 59 || se > 59 || da < 1) return false;
+  return da <= DAYS[mo - 1] + (mo === 2 && leap ? 1 : 0);
+}
+
+/** RootFile.loads (section 8.1). */
+export function parseRoot(data) {
+  const d = parseJson(data);
+  header(d, ROOT_FORMAT);
+  checkShape(d, ROOT_FORMAT);
+  const root = node(d.root, 'root');
+  const totals =
+    d.totals === null
+      ? null
+      : d.totals.map((t, i) => {
+          const u = units(t.units, `totals[${i}].units`);
+          try {
+            decodeScalar(hexToBytes(t.blinding), `totals[${i}].blinding`);
+          } catch (e) {
+            throw bad(e.message);
+          }
+          return { symbol: t.symbol, units: u };
+        });
+  // RootFile.__post_init__
+  const assets = checkAssets(d.parameters.assets, 'parameters.assets');
+  checkCount(root.commitments, assets.length, 'commitments', 'root.commitments');
+  if (totals !== null) {
+    if (totals.length !== assets.length) throw bad(`totals: ${totals.length} entries for ${assets.length} assets`);
+    totals.forEach((t, i) => {
+      if (t.symbol !== assets[i].symbol) throw bad(`totals[${i}].symbol: expected ${pyRepr(assets[i].symbol)}`);
+    });
+  }
+  if (!validCreated(d.created)) throw bad('created: not a valid date and time');
+  if (/[\p{Cc}\p{Cs}]/u.test(d.tool)) throw bad('tool: contains a control character');
+  return {
+    epoch: d.epoch,
+    height: Number(d.parameters.height),
+    range_bits: Number(d.parameters.range_bits),
+    assets,
+    root,
+    totals,
+  };
+}
+
+/** signing.decode_signature: 128 lowercase hex digits, optionally one newline. */
+export function parseSignature(data, where) {
+  if (data.some((b) => b > 0x7f)) throw bad(`${where}: not ASCII`);
+  const text = new TextDecoder().decode(data);
+  if (!/^[0-9a-f]{128}\n?$/.test(text)) throw bad(`${where}: expected 128 lowercase hex digits and a newline`);
+  return hexToBytes(text.slice(0, 128));
+}
+
+// SubjectPublicKeyInfo of an Ed25519 key (RFC 8410): SEQUENCE { SEQUENCE { OID 1.3.101.112 },
+// BIT STRING { 32 bytes } }.
+const ED25519_SPKI_PREFIX = hexToBytes('302a300506032b6570032100');
+
+function base64Decode(text) {
+  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new Error('not base64');
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+/** signing.load_verifying_key: one PEM "PUBLIC KEY" block holding an Ed25519 key. */
+export function parsePublicKey(data, where) {
+  if (data.some((b) => b > 0x7f)) throw bad(`${where}: public key: PEM must be ASCII`);
+  const text = new TextDecoder().decode(data);
+  const m = /-----BEGIN PUBLIC KEY-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----END PUBLIC KEY-----/.exec(text);
+  let der = null;
+  if (m !== null) {
+    try {
+      der = base64Decode(m[1].replace(/[\r\n]/g, ''));
+    } catch {
+      der = null;
+    }
+  }
+  if (der === null || der.length < 2 || der[0] !== 0x30) throw bad(`${where}: public key: not a PEM SubjectPublicKeyInfo key`);
+  if (der.length !== 44 || !equalBytes(der.subarray(0, 12), ED25519_SPKI_PREFIX)) {
+    throw bad(`${where}: public key: expected an Ed25519 key`);
+  }
+  return der.slice(12);
+}

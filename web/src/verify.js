@@ -1,0 +1,137 @@
+// `solvency verify PROOF --root root.json --pubkey signing.pub` in the browser, after
+// cli/verify_cmd.py. Checks, in order, stopping at the first failure:
+//   1. the root file's Ed25519 signature (RFC 8032, strict: canonical S and points);
+//   2. the proof's epoch, assets and height equal the published root's;
+//   3. the root in the proof file equals the published root;
+//   4. the leaf, recomputed from the user's id, secret and balances, with the siblings gives the
+//      root hash and commitments, and every sibling's range proof verifies.
+// Reading a file that is not well formed is bad input (status "error", the CLI's exit 2); a
+// check that fails is status "failed" (exit 1).
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, equalBytes } from './bytes.js';
+import { MalformedInputError, VerificationError } from './errors.js';
+import { formatUnits, parseInclusionProof, parsePublicKey, parseRoot, parseSignature } from './formats.js';
+import { verifyInclusion } from './inclusion.js';
+import { pyRepr } from './json.js';
+
+export const OUTPUT_FORMAT = 'solvency-web-verify-output';
+
+function compareWithRoot(proof, root) {
+  if (proof.epoch !== root.epoch) {
+    throw new VerificationError(
+      `epoch mismatch: the proof is for epoch ${proof.epoch}, the root is for epoch ${root.epoch}`,
+    );
+  }
+  const sameAssets =
+    proof.assets.length === root.assets.length &&
+    proof.assets.every((a, k) => a.symbol === root.assets[k].symbol && a.decimals === root.assets[k].decimals);
+  if (!sameAssets) throw new VerificationError('assets mismatch: the proof and the root list different assets');
+  if (proof.height !== root.height) {
+    throw new VerificationError(`height mismatch: the proof has ${proof.height} levels, the root says ${root.height}`);
+  }
+  if (root.range_bits !== 64) throw new VerificationError(`the root declares ${root.range_bits}-bit range proofs, not 64`);
+  const sameRoot =
+    equalBytes(proof.root.hash, root.root.hash) &&
+    proof.root.commitments.length === root.root.commitments.length &&
+    proof.root.commitments.every((c, k) => equalBytes(c, root.root.commitments[k]));
+  if (!sameRoot) throw new VerificationError('root mismatch: the root in the proof file is not the published root');
+}
+
+const oneLine = (message) => message.split(/\s+/).filter(Boolean).join(' ');
+
+/**
+ * Check one proof against the published root. `files` maps proof, root, sig and pubkey to
+ * {name, bytes}; the names appear in messages as the CLI prints the paths it was given.
+ * Returns the outcome; never throws for bad input or a failed check.
+ */
+export function verifyFiles(files, now = () => performance.now()) {
+  const start = now();
+  const outcome = {
+    format: OUTPUT_FORMAT,
+    version: 1,
+    status: 'error',
+    error: null,
+    file: null,
+    user_id: null,
+    epoch: null,
+    root_hash: null,
+    balances: [],
+    root_checked: false,
+    signature_checked: false,
+    key_fingerprint: null,
+    verdict: null,
+    verify_seconds: 0,
+  };
+  const done = () => {
+    outcome.verify_seconds = (now() - start) / 1000;
+    if (outcome.error !== null) {
+      outcome.error = oneLine(outcome.error);
+      outcome.verdict = `${outcome.status === 'failed' ? 'FAILED' : 'error'}: ${outcome.error}`;
+    }
+    return outcome;
+  };
+  for (const key of ['proof', 'root', 'sig', 'pubkey']) {
+    if (!files[key]) {
+      outcome.error = `missing file: ${{ proof: 'your proof file', root: 'root.json', sig: 'root.json.sig', pubkey: 'signing.pub' }[key]}`;
+      outcome.file = key;
+      return done();
+    }
+  }
+  let proof;
+  let root;
+  let pk;
+  let sig;
+  let stage = 'proof';
+  try {
+    proof = parseInclusionProof(files.proof.bytes);
+    outcome.user_id = proof.user_id;
+    outcome.epoch = proof.epoch;
+    outcome.balances = proof.assets.map((a, k) => ({
+      symbol: a.symbol,
+      amount: formatUnits(proof.balances[k], a.decimals),
+      units: proof.balances[k].toString(),
+    }));
+    stage = 'root';
+    root = parseRoot(files.root.bytes);
+    outcome.root_hash = bytesToHex(root.root.hash);
+    stage = 'pubkey';
+    pk = parsePublicKey(files.pubkey.bytes, files.pubkey.name);
+    stage = 'sig';
+    sig = parseSignature(files.sig.bytes, files.sig.name);
+  } catch (e) {
+    if (!(e instanceof MalformedInputError)) throw e;
+    outcome.error = e.message;
+    outcome.file = stage;
+    return done();
+  }
+  try {
+    // 1. Ed25519.Verify(pk, root.json bytes, sig)
+    let valid = false;
+    try {
+      valid = ed25519.verify(sig, files.root.bytes, pk, { zip215: false });
+    } catch {
+      valid = false;
+    }
+    if (!valid) {
+      throw new VerificationError(`signature: ${files.root.name} is not signed by the key in ${files.pubkey.name}`);
+    }
+    outcome.signature_checked = true;
+    outcome.key_fingerprint = bytesToHex(sha256(pk));
+    outcome.root_checked = true;
+    // 2, 3. The proof belongs to this published root.
+    compareWithRoot(proof, root);
+    // 4. The leaf is under the root and every sibling is range-proven.
+    verifyInclusion(proof, root.root.hash, root.root.commitments);
+  } catch (e) {
+    if (!(e instanceof VerificationError)) throw e;
+    outcome.status = 'failed';
+    outcome.error = e.message;
+    return done();
+  }
+  outcome.status = 'verified';
+  outcome.verdict =
+    `VERIFIED: the balances of user ${pyRepr(proof.user_id)} are included in the published root ` +
+    `of epoch ${proof.epoch}, signed by key ${outcome.key_fingerprint.slice(0, 16)}`;
+  return done();
+}
