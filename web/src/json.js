@@ -75,8 +75,12 @@ export function parseJson(data) {
     text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(data);
   }
   let i = 0;
-  const fail = (what) => {
-    throw new MalformedInputError(`document: not valid JSON: ${what} (char ${i})`);
+  // Python's JSONDecodeError text: "<msg>: line L column C (char P)".
+  const fail = (what, pos = i) => {
+    const nl = text.lastIndexOf('\n', pos - 1);
+    const line = text.slice(0, pos).split('\n').length;
+    const col = nl < 0 ? pos + 1 : pos - nl;
+    throw new MalformedInputError(`document: not valid JSON: ${what}: line ${line} column ${col} (char ${pos})`);
   };
   const ws = () => {
     while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
@@ -137,18 +141,19 @@ export function parseJson(data) {
   };
   const ESC = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
   const string = () => {
+    const begin = i;
     i++;
     let out = '';
     for (;;) {
       const c = text[i];
-      if (c === undefined) fail('Unterminated string');
+      if (c === undefined) fail('Unterminated string starting at', begin);
       if (c === '"') return i++, out;
-      if (c < ' ') fail('Invalid control character');
+      if (c < ' ') fail('Invalid control character at');
       if (c === '\\') {
         const e = text[i + 1];
         if (e === 'u') {
           const hex = text.slice(i + 2, i + 6);
-          if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('Invalid \\uXXXX escape');
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('Invalid \\uXXXX escape', i + 1);
           out += String.fromCharCode(parseInt(hex, 16));
           i += 6;
         } else if (e in ESC) {

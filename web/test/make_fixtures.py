@@ -1,0 +1,331 @@
+"""Make the fixtures the JavaScript verifier is tested on, with the Python code.
+
+    python web/test/make_fixtures.py OUT [--heights 1-32] [--demo-users 8]
+
+Writes OUT/manifest.json and one folder per case holding ``proof.json``, ``root.json``,
+``root.json.sig`` and ``signing.pub``, with what ``solvency verify proof.json --root root.json
+--pubkey signing.pub --json`` said in that folder (so the paths in its messages are the bare
+file names the browser shows). The cases:
+
+- ``height-H``: a fresh 3-asset epoch of tree height H, for each H asked (default 1 to 32);
+- ``demo-*``: every user proof of a ``solvency demo --keep`` run;
+- ``golden-*``: the golden epoch tests/vectors/golden-v1 (made by an earlier version);
+- ``tamper-*``: every tamper class of tests/test_cli_flow.py on a 1-asset and a 3-asset epoch,
+  and malformed files (exit 2 with the reason).
+
+Run by web/test/fresh.test.js (``npm test``) and tests/test_web.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from solvency.cli.app import cli
+from solvency.crypto import group
+from solvency.epoch.synthetic import write_synthetic_ledger
+from solvency.files.ledger import format_units
+
+REPO = Path(__file__).resolve().parents[2]
+GOLDEN = REPO / "tests" / "vectors" / "golden-v1"
+ONE_ASSET = ("BTC:8",)
+THREE_ASSETS = ("BTC:8", "ETH:18", "USDT:6")
+NAMES = ("proof.json", "root.json", "root.json.sig", "signing.pub")
+
+
+def run(*args: object) -> Any:
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def ok(*args: object) -> Any:
+    result = run(*args)
+    if result.exit_code != 0:
+        raise SystemExit(f"solvency {' '.join(map(str, args))} failed:\n{result.output}")
+    return result
+
+
+def load(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def save(path: Path, doc: Any) -> None:
+    path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+class Cases:
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.cases: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        name: str,
+        proof: Path | bytes,
+        root: Path | bytes,
+        sig: Path | bytes,
+        pub: Path | bytes,
+        **meta: Any,
+    ) -> None:
+        """A case folder with the four files, and the CLI's verdict on them."""
+        folder = self.out / name
+        folder.mkdir(parents=True)
+        for src, dst in zip((proof, root, sig, pub), NAMES, strict=True):
+            (folder / dst).write_bytes(src if isinstance(src, bytes) else src.read_bytes())
+        here = Path.cwd()
+        os.chdir(folder)
+        try:
+            result = run("verify", *NAMES[:1], "--root", NAMES[1], "--pubkey", NAMES[3], "--json")
+        finally:
+            os.chdir(here)
+        self.cases.append(
+            {"name": name, "dir": name, "exit_code": result.exit_code, "cli": json.loads(result.stdout)}
+            | meta
+        )
+
+    def write(self) -> None:
+        save(self.out / "manifest.json", {"format": "solvency-web-fixtures", "cases": self.cases})
+
+
+def build(work: Path, assets: tuple[str, ...], users: int, epoch: str, *extra: str) -> Path:
+    """An epoch of a synthetic ledger, every user's proof written; returns its folder."""
+    work.mkdir(parents=True, exist_ok=True)
+    ledger = work / "ledger.csv"
+    if not ledger.exists():
+        specs = [(a.split(":")[0], int(a.split(":")[1])) for a in assets]
+        write_synthetic_ledger(ledger, users, specs, seed=7)
+    keys = work / "keys"
+    if not keys.exists():
+        ok("init", "--dir", keys)
+    out = work / epoch
+    asset_args = [x for a in assets for x in ("--asset", a)]
+    ok("build", ledger, "--epoch", epoch, "--out", out, "--keys", keys, *asset_args, "-q",
+       "--workers", "1", *extra)
+    ok("prove", out, "--all", "--out", work / f"{epoch}-proofs", "--keys", keys, "-q")
+    return work
+
+
+def epoch_files(work: Path, epoch: str) -> tuple[list[Path], Path, Path, Path]:
+    proofs = sorted((work / f"{epoch}-proofs").glob("*.json"))
+    public = work / epoch / "public"
+    return proofs, public / "root.json", public / "root.json.sig", work / "keys" / "signing.pub"
+
+
+# --- the tamper classes of tests/test_cli_flow.py ------------------------------------------
+
+
+def _bump_point(hex_point: str) -> str:
+    return group.add(bytes.fromhex(hex_point), group.BASEPOINT).hex()
+
+
+def _flip_hex(h: str, at: int = 10) -> str:
+    return h[:at] + ("0" if h[at] != "0" else "1") + h[at + 1 :]
+
+
+def _tamper_commitment(doc: dict[str, Any]) -> None:
+    doc["path"][1]["commitments"][0] = _bump_point(doc["path"][1]["commitments"][0])
+
+
+def _tamper_last_commitment(doc: dict[str, Any]) -> None:
+    doc["path"][-1]["commitments"][-1] = _bump_point(doc["path"][-1]["commitments"][-1])
+
+
+def _tamper_hash(doc: dict[str, Any]) -> None:
+    doc["path"][0]["hash"] = _flip_hex(doc["path"][0]["hash"])
+
+
+def _tamper_range_proof_replay(doc: dict[str, Any]) -> None:
+    doc["path"][1]["range_proof"] = doc["path"][0]["range_proof"]
+
+
+def _tamper_range_proof_bytes(doc: dict[str, Any]) -> None:
+    doc["path"][1]["range_proof"] = _flip_hex(doc["path"][1]["range_proof"], 70)
+
+
+def _tamper_balance(doc: dict[str, Any]) -> None:
+    units = int(doc["balances"][0]["units"]) + 1
+    doc["balances"][0]["units"] = str(units)
+    doc["balances"][0]["amount"] = format_units(units, doc["assets"][0]["decimals"])
+
+
+def _proof_root_differs(doc: dict[str, Any]) -> None:
+    doc["root"]["hash"] = _flip_hex(doc["root"]["hash"])
+
+
+# Malformed proof files: bad input (exit 2) with the reason.
+def _version_2(doc: dict[str, Any]) -> None:
+    doc["version"] = 2
+
+
+def _unknown_key(doc: dict[str, Any]) -> None:
+    doc["comment"] = "x"
+
+
+def _missing_path(doc: dict[str, Any]) -> None:
+    del doc["path"]
+
+
+def _bad_point(doc: dict[str, Any]) -> None:
+    doc["path"][0]["commitments"][0] = "ff" * 32
+
+
+def _position_too_big(doc: dict[str, Any]) -> None:
+    doc["position"] = 2 ** doc["height"]
+
+
+def _height_float(doc: dict[str, Any]) -> None:
+    doc["height"] = float(doc["height"])
+
+
+def _user_id_space(doc: dict[str, Any]) -> None:
+    doc["user_id"] = doc["user_id"] + " "
+
+
+def _amount_mismatch(doc: dict[str, Any]) -> None:
+    doc["balances"][0]["amount"] = "0.1"
+
+
+def _short_range_proof(doc: dict[str, Any]) -> None:
+    doc["path"][0]["range_proof"] = doc["path"][0]["range_proof"][: 64 * 8]
+
+
+def _uppercase_hash(doc: dict[str, Any]) -> None:
+    doc["path"][0]["hash"] = doc["path"][0]["hash"].upper()
+
+
+TAMPERS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "sibling-commitment": _tamper_commitment,
+    "top-sibling-last-asset": _tamper_last_commitment,
+    "sibling-hash": _tamper_hash,
+    "range-proof-of-another-node": _tamper_range_proof_replay,
+    "range-proof-bytes": _tamper_range_proof_bytes,
+    "balance": _tamper_balance,
+    "proof-root-differs": _proof_root_differs,
+    "malformed-version-2": _version_2,
+    "malformed-unknown-key": _unknown_key,
+    "malformed-missing-path": _missing_path,
+    "malformed-bad-point": _bad_point,
+    "malformed-position": _position_too_big,
+    "malformed-height-float": _height_float,
+    "malformed-user-id-space": _user_id_space,
+    "malformed-amount": _amount_mismatch,
+    "malformed-short-range-proof": _short_range_proof,
+    "malformed-uppercase-hash": _uppercase_hash,
+}
+
+
+def tamper_cases(cases: Cases, work: Path, assets: tuple[str, ...], tag: str) -> None:
+    users = 6 if len(assets) == 1 else 4
+    build(work, assets, users, "e1")
+    build(work, assets, users, "e2")
+    proofs, root, sig, pub = epoch_files(work, "e1")
+    _, root2, sig2, _ = epoch_files(work, "e2")
+    for kind, edit in TAMPERS.items():
+        doc = load(proofs[0])
+        edit(doc)
+        data = (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+        cases.add(f"tamper-{tag}-{kind}", data, root, sig, pub, tamper=kind)
+    # Another user's file claimed under one's own id.
+    mine, theirs = load(proofs[0]), load(proofs[1])
+    theirs["user_id"] = mine["user_id"]
+    cases.add(
+        f"tamper-{tag}-other-users-file",
+        (json.dumps(theirs, indent=2, sort_keys=True) + "\n").encode(),
+        root,
+        sig,
+        pub,
+        tamper="other-users-file",
+    )
+    other_keys = work / "other-keys"
+    ok("init", "--dir", other_keys)
+    cases.add(
+        f"tamper-{tag}-wrong-key", proofs[0], root, sig, other_keys / "signing.pub", tamper="wrong-key"
+    )
+    cases.add(f"tamper-{tag}-root-of-another-epoch", proofs[0], root2, sig2, pub, tamper="other-epoch")
+    for field in ("created", "root-hash", "totals"):
+        doc = load(root)
+        if field == "created":
+            doc["created"] = "2020-01-01T00:00:00Z"
+        elif field == "root-hash":
+            doc["root"]["hash"] = _flip_hex(doc["root"]["hash"])
+        else:
+            doc["totals"] = [
+                {"symbol": a["symbol"], "units": "1", "blinding": "00" * 32}
+                for a in doc["parameters"]["assets"]
+            ]
+        data = (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+        cases.add(f"tamper-{tag}-root-{field}", proofs[0], data, sig, pub, tamper=f"root-{field}")
+    # Malformed signature and key files.
+    cases.add(f"tamper-{tag}-sig-not-hex", proofs[0], root, b"zz" * 64 + b"\n", pub, tamper="sig-not-hex")
+    cases.add(
+        f"tamper-{tag}-pub-not-pem", proofs[0], root, sig, b"not a key\n", tamper="pub-not-pem"
+    )
+    cases.add(f"tamper-{tag}-proof-not-json", b"{", root, sig, pub, tamper="proof-not-json")
+    cases.add(f"tamper-{tag}-proof-not-utf8", b'{"a": "\xff"}', root, sig, pub, tamper="not-utf8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--heights", default="1-32", help="e.g. 1-32 or 1,5,21")
+    parser.add_argument("--demo-users", type=int, default=8)
+    args = parser.parse_args()
+    out: Path = args.out.resolve()
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    work = out / "_work"
+    cases = Cases(out)
+
+    if "-" in args.heights:
+        lo, hi = (int(x) for x in args.heights.split("-"))
+        heights = list(range(lo, hi + 1))
+    else:
+        heights = [int(x) for x in args.heights.split(",")]
+    for h in heights:
+        # One user at height 1 (2^H >= 2N), two above: both sibling kinds (padding, internal).
+        w = work / f"h{h}"
+        build(w, THREE_ASSETS, 1 if h == 1 else 2, "e", "--height", str(h))
+        proofs, root, sig, pub = epoch_files(w, "e")
+        for i, p in enumerate(proofs):
+            cases.add(f"height-{h}-user-{i}", p, root, sig, pub, height=h)
+        print(f"height {h}: {len(proofs)} proofs", file=sys.stderr)
+
+    demo = work / "demo"
+    ok("demo", "--users", args.demo_users, "--keep", demo, "-q", "--workers", "1")
+    for p in sorted((demo / "proofs").glob("*.json")):
+        cases.add(
+            f"demo-{p.stem}",
+            p,
+            demo / "epoch" / "public" / "root.json",
+            demo / "epoch" / "public" / "root.json.sig",
+            demo / "keys" / "signing.pub",
+            demo=True,
+        )
+
+    for p in sorted((GOLDEN / "proofs").glob("*.json")):
+        cases.add(
+            f"golden-{p.stem}",
+            p,
+            GOLDEN / "root.json",
+            GOLDEN / "root.json.sig",
+            GOLDEN / "signing.pub",
+            golden=True,
+        )
+
+    tamper_cases(cases, work / "t1", ONE_ASSET, "1asset")
+    tamper_cases(cases, work / "t3", THREE_ASSETS, "3assets")
+    shutil.rmtree(work)
+    cases.write()
+    print(f"wrote {len(cases.cases)} cases to {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
