@@ -14,6 +14,7 @@ from .init_cmd import init
 from .log_cmd import log_group
 from .prove_cmd import prove
 from .verify_cmd import verify
+from .web_cmd import web_verifier
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -45,8 +46,9 @@ def cli() -> None:
     User:      solvency verify PROOF.json --root root.json --pubkey signing.pub
     Auditor:   solvency audit root.json --liabilities FILE --tree TREE --pubkey signing.pub
     Log:       solvency log append LOG_DIR EPOCH_DIR --keys KEYS; solvency log verify CHECKPOINT
+    Browser:   solvency web-verifier --out DIR (one HTML page that verifies offline)
     """
 
 
-for command in (init, build, prove, verify, audit, export_tree_cmd, demo, log_group):
+for command in (init, build, prove, verify, audit, export_tree_cmd, demo, log_group, web_verifier):
     cli.add_command(command)

@@ -86,7 +86,12 @@ class Cases:
         finally:
             os.chdir(here)
         self.cases.append(
-            {"name": name, "dir": name, "exit_code": result.exit_code, "cli": json.loads(result.stdout)}
+            {
+                "name": name,
+                "dir": name,
+                "exit_code": result.exit_code,
+                "cli": json.loads(result.stdout),
+            }
             | meta
         )
 
@@ -106,8 +111,21 @@ def build(work: Path, assets: tuple[str, ...], users: int, epoch: str, *extra: s
         ok("init", "--dir", keys)
     out = work / epoch
     asset_args = [x for a in assets for x in ("--asset", a)]
-    ok("build", ledger, "--epoch", epoch, "--out", out, "--keys", keys, *asset_args, "-q",
-       "--workers", "1", *extra)
+    ok(
+        "build",
+        ledger,
+        "--epoch",
+        epoch,
+        "--out",
+        out,
+        "--keys",
+        keys,
+        *asset_args,
+        "-q",
+        "--workers",
+        "1",
+        *extra,
+    )
     ok("prove", out, "--all", "--out", work / f"{epoch}-proofs", "--keys", keys, "-q")
     return work
 
@@ -246,9 +264,16 @@ def tamper_cases(cases: Cases, work: Path, assets: tuple[str, ...], tag: str) ->
     other_keys = work / "other-keys"
     ok("init", "--dir", other_keys)
     cases.add(
-        f"tamper-{tag}-wrong-key", proofs[0], root, sig, other_keys / "signing.pub", tamper="wrong-key"
+        f"tamper-{tag}-wrong-key",
+        proofs[0],
+        root,
+        sig,
+        other_keys / "signing.pub",
+        tamper="wrong-key",
     )
-    cases.add(f"tamper-{tag}-root-of-another-epoch", proofs[0], root2, sig2, pub, tamper="other-epoch")
+    cases.add(
+        f"tamper-{tag}-root-of-another-epoch", proofs[0], root2, sig2, pub, tamper="other-epoch"
+    )
     for field in ("created", "root-hash", "totals"):
         doc = load(root)
         if field == "created":
@@ -263,7 +288,9 @@ def tamper_cases(cases: Cases, work: Path, assets: tuple[str, ...], tag: str) ->
         data = (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
         cases.add(f"tamper-{tag}-root-{field}", proofs[0], data, sig, pub, tamper=f"root-{field}")
     # Malformed signature and key files.
-    cases.add(f"tamper-{tag}-sig-not-hex", proofs[0], root, b"zz" * 64 + b"\n", pub, tamper="sig-not-hex")
+    cases.add(
+        f"tamper-{tag}-sig-not-hex", proofs[0], root, b"zz" * 64 + b"\n", pub, tamper="sig-not-hex"
+    )
     cases.add(
         f"tamper-{tag}-pub-not-pem", proofs[0], root, sig, b"not a key\n", tamper="pub-not-pem"
     )
@@ -276,6 +303,9 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--heights", default="1-32", help="e.g. 1-32 or 1,5,21")
     parser.add_argument("--demo-users", type=int, default=8)
+    parser.add_argument(
+        "--only-heights", action="store_true", help="only the height-H epochs (benchmarks)"
+    )
     args = parser.parse_args()
     out: Path = args.out.resolve()
     if out.exists():
@@ -297,6 +327,10 @@ def main() -> None:
         for i, p in enumerate(proofs):
             cases.add(f"height-{h}-user-{i}", p, root, sig, pub, height=h)
         print(f"height {h}: {len(proofs)} proofs", file=sys.stderr)
+    if args.only_heights:
+        shutil.rmtree(work)
+        cases.write()
+        return
 
     demo = work / "demo"
     ok("demo", "--users", args.demo_users, "--keep", demo, "-q", "--workers", "1")
