@@ -1,6 +1,7 @@
 """``solvency audit``: the auditor's checks (docs/PROTOCOL.md section 7).
 
-1. With ``--pubkey``: the Ed25519 signature on root.json.
+1. With ``--pubkey``: the Ed25519 signature on root.json; then the root's declared parameters
+   (``circuits.parameters``, the one check ``solvency verify`` makes too).
 2. The liabilities opening: ``C_k(root) == Com(total_k, R_k)`` for every asset, with the
    totals and blindings from ``--liabilities`` (or, when the exchange published them, from
    root.json itself); liabilities.json must name the same epoch, root hash and assets.
@@ -19,6 +20,7 @@ from typing import Any
 import click
 
 from solvency.circuits.liabilities import verify_liabilities
+from solvency.circuits.parameters import check_root_parameters
 from solvency.epoch.audit import AuditReport, audit_tree
 from solvency.epoch.parallel import make_workers
 from solvency.epoch.store import EpochStore
@@ -28,7 +30,7 @@ from solvency.files.ledger import AssetSpec, format_units
 
 from .keyfiles import RootSignature
 from .options import EXISTING_FILE, file_option
-from .reporting import emit_json, reports_errors
+from .reporting import Output, reports
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,9 @@ class AuditResult:
         return f"VERIFIED: {what}"
 
     def to_json(self) -> dict[str, Any]:
+        """The audit's keys of the --json result (schemas/audit-result-v1.json)."""
         t = self.tree
         return {
-            "status": "verified",
             "epoch": self.root.epoch,
             "root_hash": self.root.root.hash.hex(),
             "totals": [
@@ -125,6 +127,7 @@ def run_audit(
     fingerprint = None
     if pubkey_path is not None:
         fingerprint = RootSignature.load(root_path, pubkey_path, sig_path).check(root_bytes)
+    check_root_parameters(root)
     totals = _totals(root, liabilities_path)
     verify_liabilities(
         root.root.commitments,
@@ -178,7 +181,7 @@ def run_audit(
     help="Check the range proofs on this Dask scheduler (tcp://host:8786) instead.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@reports_errors
+@reports("audit")
 def audit(
     root_file: Path,
     liabilities_path: Path | None,
@@ -188,22 +191,22 @@ def audit(
     workers: int | None,
     scheduler: str | None,
     as_json: bool,
+    out: Output,
 ) -> None:
     """Check the liabilities opening of ROOT_FILE, and with --tree every node."""
+    if pubkey_path is None:
+        out.warn("the root's signature was not checked (pass --pubkey signing.pub)")
     result = run_audit(
         root_file, liabilities_path, tree_path, pubkey_path, sig_path, workers, scheduler
     )
-    if as_json:
-        emit_json(result.to_json())
-        return
-    click.echo(f"epoch        {result.root.epoch}")
-    click.echo(f"root hash    {result.root.root.hash.hex()}")
+    out.line(f"epoch        {result.root.epoch}")
+    out.line(f"root hash    {result.root.root.hash.hex()}")
     for a, v in result.totals:
-        click.echo(f"  {a.symbol:<8}   {format_units(v, a.decimals)}")
+        out.line(f"  {a.symbol:<8}   {format_units(v, a.decimals)}")
     t = result.tree
     if t is not None:
-        click.echo(
+        out.line(
             f"tree         height {t.height}, {t.nodes} nodes ({t.leaves} leaves, "
             f"{t.internal} internal, {t.padding} padding), {t.range_proofs} range proofs checked"
         )
-    click.echo(result.verdict())
+    out.finish("verified", verdict=result.verdict(), **result.to_json())

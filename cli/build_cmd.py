@@ -26,13 +26,13 @@ from solvency import __version__
 from solvency.crypto import derive
 from solvency.epoch.builder import BuildSummary, build_epoch, store_path
 from solvency.errors import SolvencyError
-from solvency.files import formats, signing
+from solvency.files import formats, secure_io, signing
 from solvency.files.ledger import AssetSpec, load_asset_config
 
 from .keyfiles import signing_paths, write_public_file
 from .options import EXISTING_FILE
 from .progress import ProgressBar
-from .reporting import emit_json, fail, reports_errors
+from .reporting import EXIT_INTERRUPTED, Output, reports
 
 ROOT_FILE = Path("public") / "root.json"
 SIG_FILE = Path("public") / "root.json.sig"
@@ -71,9 +71,9 @@ class BuildResult:
     timings: dict[str, float]
 
     def to_json(self) -> dict[str, Any]:
+        """The build's keys of the --json result (schemas/build-result-v1.json)."""
         s = self.summary
         return {
-            "status": "ok",
             "epoch": s.epoch,
             "users": s.users,
             "nodes": s.nodes,
@@ -195,7 +195,7 @@ def build_and_publish(
     )
     root_bytes = root.dumps()
     root_path, sig_path = out_dir / ROOT_FILE, out_dir / SIG_FILE
-    root_path.parent.mkdir(parents=True, exist_ok=True)
+    secure_io.make_dir(root_path.parent, private=False)
     write_public_file(root_path, root_bytes)
     write_public_file(sig_path, signing.encode_signature(signing_key.sign(root_bytes)))
     liabilities_path = out_dir / LIABILITIES_FILE
@@ -239,7 +239,7 @@ def build_and_publish(
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@reports_errors
+@reports("build")
 def build(
     ledger: Path,
     epoch: str,
@@ -255,6 +255,7 @@ def build(
     scheduler: str | None,
     quiet: bool,
     as_json: bool,
+    out: Output,
 ) -> None:
     """Build epoch EPOCH from LEDGER.csv and write the signed root."""
     if workers is not None and scheduler is not None:
@@ -279,21 +280,19 @@ def build(
         )
     except KeyboardInterrupt:
         # Not exit 1 (that means "verification failed"): the shell's code for SIGINT.
-        fail(as_json, "interrupted", "interrupted; rerun the same command to resume", 130)
-    if as_json:
-        emit_json(result.to_json())
-        return
+        out.stop("error", "interrupted; rerun the same command to resume", EXIT_INTERRUPTED)
     s = result.summary
-    click.echo(f"epoch        {s.epoch}")
-    click.echo(f"users        {s.users}")
-    click.echo(
+    out.line(f"epoch        {s.epoch}")
+    out.line(f"users        {s.users}")
+    out.line(
         f"nodes        {s.nodes} ({s.leaves} leaves, {s.internal} internal, {s.padding} padding),"
         f" {s.range_proofs} range proofs"
     )
-    click.echo(f"height       {s.height}")
-    click.echo(f"root hash    {s.root_hash.hex()}")
-    click.echo(f"root         {result.root_path}  (publish)")
-    click.echo(f"signature    {result.sig_path}  (key fingerprint {result.fingerprint})")
-    click.echo(f"liabilities  {result.liabilities_path}  (private: for the auditor)")
-    click.echo(f"tree         {s.store_path}  (private)")
-    click.echo("time         " + ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items()))
+    out.line(f"height       {s.height}")
+    out.line(f"root hash    {s.root_hash.hex()}")
+    out.line(f"root         {result.root_path}  (publish)")
+    out.line(f"signature    {result.sig_path}  (key fingerprint {result.fingerprint})")
+    out.line(f"liabilities  {result.liabilities_path}  (private: for the auditor)")
+    out.line(f"tree         {s.store_path}  (private)")
+    out.line("time         " + ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items()))
+    out.finish("ok", **result.to_json())

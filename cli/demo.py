@@ -33,7 +33,7 @@ from solvency.crypto.transcript import Transcript
 from solvency.epoch.parallel import default_workers
 from solvency.epoch.synthetic import write_synthetic_ledger
 from solvency.errors import InvalidParameterError, VerificationError
-from solvency.files import signing
+from solvency.files import secure_io, signing
 from solvency.files.ledger import AssetSpec, format_units
 
 from .audit_cmd import run_audit
@@ -42,7 +42,7 @@ from .export_cmd import export_tree
 from .keyfiles import create_keys
 from .progress import ProgressBar
 from .prove_cmd import open_tree, prove_all
-from .reporting import EXIT_FAILED, emit_json, one_line, reports_errors
+from .reporting import Output, one_line, reports
 from .verify_cmd import VerifyOutcome, verify_proof_file
 
 _LABEL = b"solvency demo"
@@ -145,7 +145,7 @@ def tamper_commitment(src: Path, dst: Path) -> None:
     doc = json.loads(src.read_text(encoding="utf-8"))
     C = bytes.fromhex(doc["path"][0]["commitments"][0])
     doc["path"][0]["commitments"][0] = group.add(C, group.BASEPOINT).hex()
-    dst.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    _write_proof_copy(dst, doc)
 
 
 def tamper_balance(src: Path, dst: Path) -> None:
@@ -155,7 +155,13 @@ def tamper_balance(src: Path, dst: Path) -> None:
     units = int(doc["balances"][0]["units"]) + 1
     doc["balances"][0]["units"] = str(units)
     doc["balances"][0]["amount"] = format_units(units, decimals)
-    dst.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    _write_proof_copy(dst, doc)
+
+
+def _write_proof_copy(dst: Path, doc: Any) -> None:
+    """A proof file, tampered or not, still holds the user's secret: 0600."""
+    data = (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    secure_io.write_atomic(dst, data, private=True, overwrite=True)
 
 
 @contextmanager
@@ -166,7 +172,8 @@ def _workdir(keep: Path | None) -> Iterator[Path]:
         return
     if keep.exists() and (not keep.is_dir() or any(keep.iterdir())):
         raise InvalidParameterError(f"{keep}: exists and is not an empty folder")
-    keep.mkdir(parents=True, exist_ok=True)
+    # It will hold the ledger and the keys: private, like the temporary folder (0700).
+    secure_io.make_dir(keep, private=True)
     yield keep
 
 
@@ -180,7 +187,8 @@ def run_demo(
     bar: ProgressBar,
     say: Callable[[str], None],
 ) -> dict[str, Any]:
-    """Run every step, reporting each through ``say``; return the measurements."""
+    """Run every step, reporting each through ``say``; return the measurements and, under
+    ``ok``, whether every check came out as it should."""
     assets = DEMO_ASSETS[:n_assets]
     pool = workers if workers is not None else default_workers()
     report: dict[str, Any] = {
@@ -308,7 +316,7 @@ def run_demo(
 
     steps["total"] = time.perf_counter() - t0
     report["timings_s"] = steps
-    report["status"] = "ok" if ok else "failed"
+    report["ok"] = ok
     say("")
     say(f"total {steps['total']:.1f} s")
     say(
@@ -345,7 +353,7 @@ def run_demo(
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@reports_errors
+@reports("demo")
 def demo(
     users: int,
     n_assets: int,
@@ -355,12 +363,16 @@ def demo(
     keep: Path | None,
     quiet: bool,
     as_json: bool,
+    out: Output,
 ) -> None:
     """Run the whole flow (exchange, users, auditor, tampering) with timings."""
     bar = ProgressBar.for_command(as_json, quiet)
-    say: Callable[[str], None] = (lambda line: None) if as_json else click.echo
-    report = run_demo(users, n_assets, proofs, workers, keep, seed, bar, say)
-    if as_json:
-        emit_json(report)
-    if report["status"] != "ok":
-        raise SystemExit(EXIT_FAILED)
+    report = run_demo(users, n_assets, proofs, workers, keep, seed, bar, out.line)
+    ok = report.pop("ok")
+    out.finish(
+        "ok" if ok else "failed",
+        error=None
+        if ok
+        else "not every check came out as it should: see verify, tamper and crypto",
+        **report,
+    )

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import click
 
+from .options import EXISTING_DIR
 from .prove_cmd import open_tree
-from .reporting import emit_json, reports_errors
+from .reporting import Output, reports
 
 
 def export_tree(epoch_dir: Path, out: Path) -> tuple[Path, int]:
@@ -22,19 +23,22 @@ def export_tree(epoch_dir: Path, out: Path) -> tuple[Path, int]:
 
 
 @click.command("export-tree")
-@click.argument("epoch_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("epoch_dir", type=EXISTING_DIR)
 @click.option(
     "--out",
+    "out_path",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
     help="The auditor's tree database to write (must not exist).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@reports_errors
-def export_tree_cmd(epoch_dir: Path, out: Path, as_json: bool) -> None:
+@reports("export-tree")
+def export_tree_cmd(epoch_dir: Path, out_path: Path, as_json: bool, out: Output) -> None:
     """Write the auditor's copy of the tree of EPOCH_DIR to --out."""
-    path, nodes = export_tree(epoch_dir, out)
-    if as_json:
-        emit_json({"status": "ok", "out": str(path), "nodes": nodes})
-    else:
-        click.echo(f"wrote the auditor's tree ({nodes} nodes, no users or openings) to {path}")
+    path, nodes = export_tree(epoch_dir, out_path)
+    out.finish(
+        "ok",
+        verdict=f"wrote the auditor's tree ({nodes} nodes, no users or openings) to {path}",
+        out=str(path),
+        nodes=nodes,
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .keyfiles import DEFAULT_KEYS_DIR, create_keys
-from .reporting import emit_json, reports_errors
+from .reporting import Output, reports
 
 
 @click.command("init")
@@ -21,23 +21,19 @@ from .reporting import emit_json, reports_errors
 )
 @click.option("--force", is_flag=True, help="Overwrite existing key files.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@reports_errors
-def init(directory: Path, force: bool, as_json: bool) -> None:
+@reports("init")
+def init(directory: Path, force: bool, as_json: bool, out: Output) -> None:
     """Create master.key (0600), signing.key (0600) and signing.pub in DIR."""
     created = create_keys(directory, force=force)
     p = created.paths
-    if as_json:
-        emit_json(
-            {
-                "status": "ok",
-                "master_key": str(p.master),
-                "signing_key": str(p.signing),
-                "public_key": str(p.public),
-                "fingerprint": created.fingerprint,
-            }
-        )
-        return
-    click.echo(f"master secret   {p.master}  (secret, mode 0600)")
-    click.echo(f"signing key     {p.signing}  (secret, mode 0600)")
-    click.echo(f"public key      {p.public}  (publish it)")
-    click.echo(f"fingerprint     {created.fingerprint}")
+    out.line(f"master secret   {p.master}  (secret, mode 0600)")
+    out.line(f"signing key     {p.signing}  (secret, mode 0600)")
+    out.line(f"public key      {p.public}  (publish it)")
+    out.line(f"fingerprint     {created.fingerprint}")
+    out.finish(
+        "ok",
+        master_key=str(p.master),
+        signing_key=str(p.signing),
+        public_key=str(p.public),
+        fingerprint=created.fingerprint,
+    )

@@ -18,7 +18,7 @@ import click
 
 from solvency.crypto.group import Rng
 from solvency.errors import VerificationError
-from solvency.files import signing
+from solvency.files import secure_io, signing
 
 DEFAULT_KEYS_DIR = Path("solvency-keys")
 MASTER_KEY = "master.key"
@@ -55,7 +55,7 @@ def create_keys(directory: Path, force: bool = False, rng: Rng | None = None) ->
                 raise signing.SecretFileExistsError(
                     f"{p}: already exists; refusing to overwrite it (use --force)"
                 )
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    secure_io.make_dir(directory, private=True)
     sk, pk = signing.generate_keypair(rng)
     signing.save_master_secret(paths.master, signing.generate_master_secret(rng), overwrite=force)
     signing.save_signing_key(paths.signing, sk, overwrite=force)
@@ -65,7 +65,7 @@ def create_keys(directory: Path, force: bool = False, rng: Rng | None = None) ->
 
 def write_public_file(path: Path, data: bytes) -> None:
     """Write a public file atomically (mode 0644): readers never see half of it."""
-    signing.write_file_atomic(path, data, mode=0o644, overwrite=True)
+    secure_io.write_atomic(path, data, private=False, overwrite=True)
 
 
 def master_key_path(keys: Path | None, master_key: Path | None) -> Path:

@@ -23,16 +23,14 @@ import click
 
 from solvency.epoch import log as elog
 from solvency.epoch.logverify import verify_log_extends, verify_root_in_log
-from solvency.files import signing
+from solvency.files import secure_io, signing
 from solvency.files.checkpoint import SignedCheckpoint
 from solvency.files.logfiles import LogConsistencyProof, LogInclusionProof
 
 from .keyfiles import KeyPaths
-from .options import EXISTING_FILE
-from .reporting import emit_json, reports_errors
+from .options import EXISTING_DIR, EXISTING_FILE
+from .reporting import Output, reports
 
-OUTPUT_VERSION = 1
-EXISTING_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 OUT_FILE = click.Path(dir_okay=False, path_type=Path)
 
 
@@ -53,17 +51,8 @@ def checkpoint_json(signed: SignedCheckpoint, data: bytes) -> dict[str, Any]:
     }
 
 
-def _output(kind: str, status: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "format": f"solvency-{kind}-output",
-        "version": OUTPUT_VERSION,
-        "status": status,
-        **fields,
-    }
-
-
 def _write_public(path: Path, data: bytes) -> None:
-    signing.write_file_atomic(path, data, mode=0o644, overwrite=True)
+    secure_io.write_atomic(path, data, private=False, overwrite=True)
 
 
 @click.group("log")
@@ -87,9 +76,9 @@ def log_group() -> None:
     help="The log's name, set by the first append (default: from the key).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@reports_errors
+@reports("log-append")
 def append_cmd(
-    log_dir: Path, epoch_dir: Path, keys: Path, origin: str | None, as_json: bool
+    log_dir: Path, epoch_dir: Path, keys: Path, origin: str | None, as_json: bool, out: Output
 ) -> None:
     """Append EPOCH_DIR's signed root to LOG_DIR and publish the new checkpoint."""
     root_path = epoch_dir / "public" / "root.json"
@@ -102,55 +91,45 @@ def append_cmd(
     if signed is None:  # append_epoch always publishes one
         raise click.ClickException("internal error: no checkpoint after append")
     data = signed.to_bytes()
-    if as_json:
-        emit_json(
-            _output(
-                "log-append",
-                "appended",
-                epoch=result.entry.epoch,
-                leaf_index=result.entry.index,
-                created_log=result.created,
-                checkpoint=checkpoint_json(signed, data),
-            )
-        )
-    else:
-        cp = signed.checkpoint
-        click.echo(
-            f"appended epoch {result.entry.epoch} as entry {result.entry.index} of log {cp.origin}"
-        )
-        click.echo(
-            f"checkpoint {log_dir / elog.CHECKPOINT}: size {cp.size}, root "
-            f"{base64.b64encode(cp.root_hash).decode()}"
-        )
+    cp = signed.checkpoint
+    out.line(
+        f"appended epoch {result.entry.epoch} as entry {result.entry.index} of log {cp.origin}"
+    )
+    out.line(
+        f"checkpoint {log_dir / elog.CHECKPOINT}: size {cp.size}, root "
+        f"{base64.b64encode(cp.root_hash).decode()}"
+    )
+    out.finish(
+        "ok",
+        epoch=result.entry.epoch,
+        leaf_index=result.entry.index,
+        created_log=result.created,
+        checkpoint=checkpoint_json(signed, data),
+    )
 
 
 @log_group.command("prove")
 @click.argument("log_dir", type=EXISTING_DIR)
 @click.option("--epoch", "epoch", required=True, help="The epoch id.")
-@click.option("--out", "out", type=OUT_FILE, required=True, help="The proof file to write.")
+@click.option("--out", "out_path", type=OUT_FILE, required=True, help="The proof file to write.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@reports_errors
-def prove_cmd(log_dir: Path, epoch: str, out: Path, as_json: bool) -> None:
+@reports("log-prove")
+def prove_cmd(log_dir: Path, epoch: str, out_path: Path, as_json: bool, out: Output) -> None:
     """Write the inclusion proof of one epoch against the latest checkpoint."""
     log = elog.open_log(log_dir)
     proof = log.inclusion_proof(epoch)
-    _write_public(out, proof.dumps())
-    if as_json:
-        emit_json(
-            _output(
-                "log-prove",
-                "written",
-                epoch=epoch,
-                leaf_index=proof.leaf_index,
-                tree_size=proof.tree_size,
-                out=str(out),
-            )
-        )
-    else:
-        click.echo(
-            f"wrote {out}: epoch {epoch} is entry {proof.leaf_index} of the tree of "
+    _write_public(out_path, proof.dumps())
+    out.finish(
+        "ok",
+        verdict=(
+            f"wrote {out_path}: epoch {epoch} is entry {proof.leaf_index} of the tree of "
             f"size {proof.tree_size}"
-        )
+        ),
+        epoch=epoch,
+        leaf_index=proof.leaf_index,
+        tree_size=proof.tree_size,
+        out=str(out_path),
+    )
 
 
 @log_group.command("consistency")
@@ -162,26 +141,21 @@ def prove_cmd(log_dir: Path, epoch: str, out: Path, as_json: bool) -> None:
     required=True,
     help="The older checkpoint's tree size.",
 )
-@click.option("--out", "out", type=OUT_FILE, required=True, help="The proof file to write.")
+@click.option("--out", "out_path", type=OUT_FILE, required=True, help="The proof file to write.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@reports_errors
-def consistency_cmd(log_dir: Path, first: int, out: Path, as_json: bool) -> None:
+@reports("log-consistency")
+def consistency_cmd(log_dir: Path, first: int, out_path: Path, as_json: bool, out: Output) -> None:
     """Write the proof that the latest checkpoint extends the one of size --from."""
     log = elog.open_log(log_dir)
     proof = log.consistency_proof(first)
-    _write_public(out, proof.dumps())
-    if as_json:
-        emit_json(
-            _output(
-                "log-consistency",
-                "written",
-                first_size=proof.first_size,
-                second_size=proof.second_size,
-                out=str(out),
-            )
-        )
-    else:
-        click.echo(f"wrote {out}: size {proof.first_size} to size {proof.second_size}")
+    _write_public(out_path, proof.dumps())
+    out.finish(
+        "ok",
+        verdict=f"wrote {out_path}: size {proof.first_size} to size {proof.second_size}",
+        first_size=proof.first_size,
+        second_size=proof.second_size,
+        out=str(out_path),
+    )
 
 
 @log_group.command("verify")
@@ -203,7 +177,7 @@ def consistency_cmd(log_dir: Path, first: int, out: Path, as_json: bool) -> None
     help="The consistency proof from --previous (solvency log consistency).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@reports_errors
+@reports("log-verify")
 def verify_cmd(
     checkpoint_path: Path,
     pubkey: Path,
@@ -212,6 +186,7 @@ def verify_cmd(
     previous: Path | None,
     consistency: Path | None,
     as_json: bool,
+    out: Output,
 ) -> None:
     """Check CHECKPOINT's signature, and optionally that a root is in the log and that the
     log extends an older checkpoint."""
@@ -228,30 +203,21 @@ def verify_cmd(
     con = LogConsistencyProof.loads(consistency.read_bytes()) if consistency else None
 
     signed.verify(key)
-    lines = [
+    out.line(
         f"checkpoint {signed.checkpoint.origin} size {signed.checkpoint.size}: signed "
         f"by key {key.fingerprint()[:16]}"
-    ]
+    )
     if inc is not None:
         verify_root_in_log(signed, key, inc, root_json)
-        lines.append(f"epoch {inc.epoch}: its root is entry {inc.leaf_index} of the log")
+        out.line(f"epoch {inc.epoch}: its root is entry {inc.leaf_index} of the log")
     if old is not None:
         verify_log_extends(old[0], signed, key, con)
-        lines.append(f"the log extends the previous checkpoint (size {old[0].checkpoint.size})")
-    if as_json:
-        emit_json(
-            _output(
-                "log-verify",
-                "verified",
-                checkpoint=checkpoint_json(signed, data),
-                key_fingerprint=key.fingerprint(),
-                inclusion=None
-                if inc is None
-                else {"epoch": inc.epoch, "leaf_index": inc.leaf_index},
-                previous=None if old is None else checkpoint_json(*old),
-            )
-        )
-    else:
-        for line in lines:
-            click.echo(line)
-        click.echo("VERIFIED")
+        out.line(f"the log extends the previous checkpoint (size {old[0].checkpoint.size})")
+    out.finish(
+        "verified",
+        verdict="VERIFIED",
+        checkpoint=checkpoint_json(signed, data),
+        key_fingerprint=key.fingerprint(),
+        inclusion=None if inc is None else {"epoch": inc.epoch, "leaf_index": inc.leaf_index},
+        previous=None if old is None else checkpoint_json(*old),
+    )

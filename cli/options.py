@@ -8,8 +8,10 @@ from typing import Any
 
 import click
 
-#: An input file that must exist (click names it in a one-line usage error, exit 2).
+#: An input file that must exist (a missing one or a folder is one `error:` line, exit 2).
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+#: An input folder that must exist.
+EXISTING_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 
 
 def file_option(*decls: str, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -18,11 +18,12 @@ import click
 from solvency.epoch.builder import export_user_proof, store_path
 from solvency.epoch.store import EpochStore
 from solvency.errors import InvalidParameterError
-from solvency.files import signing
+from solvency.files import secure_io, signing
 
 from .keyfiles import master_key_path
+from .options import EXISTING_DIR
 from .progress import ProgressBar
-from .reporting import emit_json, reports_errors
+from .reporting import Output, reports
 
 # Plain names only: no path separators, no leading dot, nothing a shell or filesystem treats
 # specially. "id-" is kept for hashed names so the two kinds never collide.
@@ -55,7 +56,7 @@ def prove_all(
     store: EpochStore, master_secret: bytes, folder: Path, force: bool, bar: ProgressBar
 ) -> int:
     """Write every user's proof into ``folder``; return how many."""
-    folder.mkdir(parents=True, exist_ok=True)
+    secure_io.make_dir(folder, private=True)  # a folder of users' secrets
     total = store.count_users()
     used: set[str] = set()
     done = 0
@@ -74,11 +75,12 @@ def prove_all(
 
 
 @click.command("prove")
-@click.argument("epoch_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("epoch_dir", type=EXISTING_DIR)
 @click.option("--user", "user_id", help="The user whose proof to write.")
 @click.option("--all", "all_users", is_flag=True, help="Every user's proof, one file each.")
 @click.option(
     "--out",
+    "out_path",
     required=True,
     type=click.Path(path_type=Path),
     help="Proof file (--user) or folder (--all).",
@@ -88,17 +90,18 @@ def prove_all(
 @click.option("--force", is_flag=True, help="Overwrite existing proof files.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@reports_errors
+@reports("prove")
 def prove(
     epoch_dir: Path,
     user_id: str | None,
     all_users: bool,
-    out: Path,
+    out_path: Path,
     keys: Path | None,
     master_key: Path | None,
     force: bool,
     quiet: bool,
     as_json: bool,
+    out: Output,
 ) -> None:
     """Write inclusion proofs of the epoch in EPOCH_DIR (needs the master key)."""
     if (user_id is None) == (not all_users):
@@ -106,18 +109,23 @@ def prove(
     master_secret = signing.load_master_secret(master_key_path(keys, master_key))
     with open_tree(epoch_dir) as store:
         if user_id is not None:
-            if out.is_dir():
-                raise InvalidParameterError(f"{out} is a folder; --user writes one file")
-            write_proof(store, user_id, master_secret, out, force)
+            if out_path.is_dir():
+                raise InvalidParameterError(f"{out_path} is a folder; --user writes one file")
+            write_proof(store, user_id, master_secret, out_path, force)
             count = 1
         else:
             count = prove_all(
-                store, master_secret, out, force, ProgressBar.for_command(as_json, quiet)
+                store, master_secret, out_path, force, ProgressBar.for_command(as_json, quiet)
             )
         epoch = store.epoch
-    if as_json:
-        emit_json({"status": "ok", "epoch": epoch, "proofs": count, "out": str(out)})
-    elif user_id is not None:
-        click.echo(f"wrote the proof of epoch {epoch} to {out} (give it to this user only)")
-    else:
-        click.echo(f"wrote {count} proofs of epoch {epoch} to {out}/ (one file per user)")
+    out.finish(
+        "ok",
+        verdict=(
+            f"wrote the proof of epoch {epoch} to {out_path} (give it to this user only)"
+            if user_id is not None
+            else f"wrote {count} proofs of epoch {epoch} to {out_path}/ (one file per user)"
+        ),
+        epoch=epoch,
+        proofs=count,
+        out=str(out_path),
+    )

@@ -2,20 +2,24 @@
 
 Checks, in order, stopping at the first failure:
 
-1. the published root file's Ed25519 signature (with ``--pubkey``);
-2. the proof's epoch, assets and height equal the published root's;
-3. the root in the proof file equals the published root;
-4. ``circuits.inclusion.verify_inclusion``: the leaf recomputed from the user's id, secret
+1. the published root file's Ed25519 signature (``--pubkey``; refused without it, exit 2,
+   unless ``--no-signature-check`` says so deliberately: then a warning, and the JSON says
+   ``"signature_checked": false``);
+2. with ``--user ID``: the proof is that user's (another user's file fails, exit 1);
+3. the root's declared parameters are the protocol's (``circuits.parameters``, the same check
+   ``solvency audit`` makes), and the proof's epoch, assets and height equal the root's;
+4. the root in the proof file equals the published root;
+5. ``circuits.inclusion.verify_inclusion``: the leaf recomputed from the user's id, secret
    and balances, combined with the siblings, gives the root hash and commitments, and every
    sibling's range proof verifies.
 
-With ``--checkpoint`` and ``--log-proof`` (docs/PROTOCOL.md section 9.7), a fifth check: the
+With ``--checkpoint`` and ``--log-proof`` (docs/PROTOCOL.md section 9.7), a last check: the
 checkpoint is signed by the same key and the signed root is an entry of the log's tree, so the
 user saw the root everyone else can see; the JSON reports that checkpoint for comparison.
 
-Without ``--root`` the proof is checked against the root it carries, and a warning says the
-root was not compared with the published one. The demo verifies through ``verify_proof_file``
-too, so both take the same path.
+With ``--no-signature-check`` and without ``--root`` the proof is checked against the root it
+carries, and a warning says the root was not compared with the published one. The demo
+verifies through ``verify_proof_file`` too, so both take the same path.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import Any
 import click
 
 from solvency.circuits.inclusion import verify_inclusion
+from solvency.circuits.parameters import check_root_parameters
 from solvency.epoch.logverify import verify_root_in_log
 from solvency.errors import MalformedInputError, VerificationError
 from solvency.files import formats
@@ -37,8 +42,15 @@ from solvency.files.logfiles import LogInclusionProof
 from .keyfiles import RootSignature
 from .log_cmd import checkpoint_json, read_checkpoint
 from .options import EXISTING_FILE, file_option
-from .reporting import EXIT_FAILED, emit_json, one_line, reports_errors, warn
+from .reporting import Output, one_line, reports
 
+NEEDS_PUBKEY = (
+    "pass --pubkey signing.pub (the exchange's public key) with --root root.json, so that the "
+    "root's signature is checked; or --no-signature-check to verify without checking it"
+)
+UNSIGNED_WARNING = (
+    "the root's signature was not checked (--no-signature-check): anyone could have made this root"
+)
 NO_ROOT_WARNING = (
     "the root was not checked against the published one (pass --root root.json): this only "
     "shows the proof is consistent with the root inside the file"
@@ -54,6 +66,8 @@ class VerifyOutcome:
     root_checked: bool
     #: The signing key's fingerprint when the root's signature was checked and holds.
     key_fingerprint: str | None
+    #: Whether the proof was checked to be that of the user named by --user.
+    user_checked: bool
     warnings: tuple[str, ...]
     error: str | None
     seconds: float
@@ -79,7 +93,7 @@ class VerifyOutcome:
         signed = (
             f", signed by key {self.key_fingerprint[:16]}"
             if self.key_fingerprint is not None
-            else ""
+            else " (its signature was NOT checked)"
         )
         return (
             f"VERIFIED: the balances of user {self.proof.user_id!r} are included in "
@@ -94,9 +108,8 @@ class VerifyOutcome:
         )
 
     def to_json(self) -> dict[str, Any]:
+        """The outcome's keys of the --json result (schemas/verify-result-v1.json)."""
         return {
-            "status": "verified" if self.verified else "failed",
-            "error": self.error,
             "user_id": self.proof.user_id,
             "epoch": self.proof.epoch,
             "root_hash": self.root_hash.hex(),
@@ -104,7 +117,7 @@ class VerifyOutcome:
             "root_checked": self.root_checked,
             "signature_checked": self.key_fingerprint is not None,
             "key_fingerprint": self.key_fingerprint,
-            "warnings": list(self.warnings),
+            "user_checked": self.user_checked,
             "log_checked": self.log is not None,
             "log": self.log,
             "verify_seconds": self.seconds,
@@ -113,7 +126,8 @@ class VerifyOutcome:
 
 
 def _compare_with_root(proof: formats.InclusionProofFile, root: formats.RootFile) -> None:
-    """Steps 2 and 3: the proof belongs to this published root."""
+    """Steps 3 and 4: the root's parameters are the protocol's; the proof belongs to it."""
+    check_root_parameters(root)
     if proof.epoch != root.epoch:
         raise VerificationError(
             f"epoch mismatch: the proof is for epoch {proof.epoch}, the root is for epoch "
@@ -125,8 +139,6 @@ def _compare_with_root(proof: formats.InclusionProofFile, root: formats.RootFile
         raise VerificationError(
             f"height mismatch: the proof has {proof.height} levels, the root says {root.height}"
         )
-    if root.range_bits != 64:
-        raise VerificationError(f"the root declares {root.range_bits}-bit range proofs, not 64")
     if proof.root != root.root:
         raise VerificationError(
             "root mismatch: the root in the proof file is not the published root"
@@ -140,10 +152,20 @@ def verify_proof_file(
     pubkey_path: Path | None = None,
     checkpoint_path: Path | None = None,
     log_proof_path: Path | None = None,
+    *,
+    user_id: str | None = None,
+    check_signature: bool = True,
 ) -> VerifyOutcome:
     """Check one proof file. Unreadable or malformed files raise (exit 2); a failed check is
-    returned as the outcome's ``error`` (exit 1)."""
+    returned as the outcome's ``error`` (exit 1).
+
+    The root's signature is checked unless ``check_signature`` is False (``--no-signature-check``),
+    and then no key may be given; without a key otherwise, this refuses (a usage error)."""
     wall, cpu = time.perf_counter(), time.process_time()
+    if check_signature and pubkey_path is None:
+        raise click.UsageError(NEEDS_PUBKEY)
+    if not check_signature and pubkey_path is not None:
+        raise click.UsageError("give --pubkey or --no-signature-check, not both")
     if pubkey_path is not None and root_path is None:
         raise click.UsageError("--pubkey needs --root (the signature is over root.json)")
     if sig_path is not None and pubkey_path is None:
@@ -153,7 +175,7 @@ def verify_proof_file(
     if checkpoint_path is not None and pubkey_path is None:
         raise click.UsageError("--checkpoint needs --root and --pubkey (the log signs both)")
     proof = formats.InclusionProofFile.loads(proof_path.read_bytes())
-    warnings: list[str] = []
+    warnings: list[str] = [] if check_signature else [UNSIGNED_WARNING]
     root: formats.RootFile | None = None
     root_bytes = b""
     if root_path is not None:
@@ -186,6 +208,11 @@ def verify_proof_file(
     try:
         if root_signature is not None:
             fingerprint = root_signature.check(root_bytes)
+        if user_id is not None and proof.user_id != user_id:
+            # The file names its user; the id is the user's own, so saying it leaks nothing.
+            raise VerificationError(
+                f"user mismatch: this proof is for user {proof.user_id!r}, not {user_id!r}"
+            )
         if root is not None:
             _compare_with_root(proof, root)
         verify_inclusion(
@@ -213,6 +240,7 @@ def verify_proof_file(
         root_hash=target.hash,
         root_checked=root is not None,
         key_fingerprint=fingerprint,
+        user_checked=user_id is not None,
         warnings=tuple(warnings),
         error=error,
         seconds=time.perf_counter() - wall,
@@ -225,38 +253,57 @@ def verify_proof_file(
 @click.argument("proof_file", type=EXISTING_FILE)
 @file_option("--root", "root_path", help="The published root.json.")
 @file_option("--sig", "sig_path", help="Signature file (default: <root>.sig).")
-@file_option("--pubkey", "pubkey_path", help="The exchange's signing.pub.")
+@file_option("--pubkey", "pubkey_path", help="The exchange's signing.pub (required).")
+@click.option(
+    "--no-signature-check",
+    "no_signature_check",
+    is_flag=True,
+    help="Verify without checking the root's signature (warns; instead of --pubkey).",
+)
+@click.option(
+    "--user", "user_id", metavar="ID", help="Your user id: fail if the proof is another user's."
+)
 @file_option("--checkpoint", "checkpoint_path", help="The log's checkpoint (LOG_DIR/checkpoint).")
 @file_option("--log-proof", "log_proof_path", help="The epoch's log inclusion proof.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@reports_errors
+@reports("verify")
 def verify(
     proof_file: Path,
     root_path: Path | None,
     sig_path: Path | None,
     pubkey_path: Path | None,
+    no_signature_check: bool,
+    user_id: str | None,
     checkpoint_path: Path | None,
     log_proof_path: Path | None,
     as_json: bool,
+    out: Output,
 ) -> None:
-    """Check that PROOF_FILE's balances are included in the (signed) root."""
+    """Check that PROOF_FILE's balances are included in the signed root."""
     outcome = verify_proof_file(
-        proof_file, root_path, sig_path, pubkey_path, checkpoint_path, log_proof_path
+        proof_file,
+        root_path,
+        sig_path,
+        pubkey_path,
+        checkpoint_path,
+        log_proof_path,
+        user_id=user_id,
+        check_signature=not no_signature_check,
     )
-    if as_json:
-        emit_json(outcome.to_json())
-    else:
-        for w in outcome.warnings:
-            warn(w)
-        p = outcome.proof
-        click.echo(f"user       {p.user_id}")
-        click.echo(f"epoch      {p.epoch}")
-        for b in outcome.balances():
-            click.echo(f"  {b['symbol']:<8} {b['amount']}")
-        click.echo(f"root hash  {outcome.root_hash.hex()}")
-        if outcome.log is not None:
-            c = outcome.log["checkpoint"]
-            click.echo(f"checkpoint {c['origin']} size {c['tree_size']} root {c['root_hash']}")
-        click.echo(outcome.verdict())
-    if not outcome.verified:
-        raise SystemExit(EXIT_FAILED)
+    for w in outcome.warnings:
+        out.warn(w)
+    p = outcome.proof
+    out.line(f"user       {p.user_id}")
+    out.line(f"epoch      {p.epoch}")
+    for b in outcome.balances():
+        out.line(f"  {b['symbol']:<8} {b['amount']}")
+    out.line(f"root hash  {outcome.root_hash.hex()}")
+    if outcome.log is not None:
+        c = outcome.log["checkpoint"]
+        out.line(f"checkpoint {c['origin']} size {c['tree_size']} root {c['root_hash']}")
+    out.finish(
+        "verified" if outcome.verified else "failed",
+        verdict=outcome.verdict(),
+        error=outcome.error,
+        **outcome.to_json(),
+    )

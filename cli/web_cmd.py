@@ -16,10 +16,9 @@ from pathlib import Path
 import click
 
 from .keyfiles import write_public_file
-from .reporting import emit_json, reports_errors
+from .reporting import Output, reports
 
 PAGE_NAME = "solvency-verifier.html"
-OUTPUT_FORMAT = "solvency-web-verifier-output"
 
 
 def page_bytes() -> bytes:
@@ -30,31 +29,19 @@ def page_bytes() -> bytes:
 @click.command("web-verifier")
 @click.option(
     "--out",
-    "out",
+    "out_dir",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to write solvency-verifier.html into (created if missing).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@reports_errors
-def web_verifier(out: Path, as_json: bool) -> None:
-    """Write the browser verifier (one HTML file that checks proofs offline) into --out."""
+@reports("web-verifier")
+def web_verifier(out_dir: Path, as_json: bool, out: Output) -> None:
+    """Write the browser verifier page (checks proofs offline) and print its SHA-256."""
     data = page_bytes()
-    out.mkdir(mode=0o755, parents=True, exist_ok=True)
-    target = out / PAGE_NAME
+    out_dir.mkdir(mode=0o755, parents=True, exist_ok=True)
+    target = out_dir / PAGE_NAME
     write_public_file(target, data)
     digest = hashlib.sha256(data).hexdigest()
-    if as_json:
-        emit_json(
-            {
-                "format": OUTPUT_FORMAT,
-                "version": 1,
-                "status": "done",
-                "path": str(target),
-                "bytes": len(data),
-                "sha256": digest,
-            }
-        )
-    else:
-        click.echo(f"wrote {target} ({len(data)} bytes)")
-        click.echo(f"sha256 {digest}")
+    out.line(f"wrote {target} ({len(data)} bytes)")
+    out.finish("ok", verdict=f"sha256 {digest}", path=str(target), bytes=len(data), sha256=digest)

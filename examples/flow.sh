@@ -25,7 +25,7 @@ echo "== exchange: keys, build, proofs"
 
 echo "== user alice: checks her own proof against the signed root"
 "$SOLVENCY" verify proofs/alice.json --root "epoch-$EPOCH/public/root.json" \
-    --pubkey keys/signing.pub
+    --pubkey keys/signing.pub --user alice
 
 echo "== auditor: gets the tree copy and the liabilities, checks everything"
 "$SOLVENCY" export-tree "epoch-$EPOCH" --out auditor-tree.sqlite
@@ -42,7 +42,8 @@ doc["balances"][0]["amount"] = "1.00000000"
 json.dump(doc, open(sys.argv[2], "w", encoding="utf-8"), indent=2, sort_keys=True)
 PY
 set +e
-"$SOLVENCY" verify tampered.json --root "epoch-$EPOCH/public/root.json" --pubkey keys/signing.pub
+"$SOLVENCY" verify tampered.json --root "epoch-$EPOCH/public/root.json" --pubkey keys/signing.pub \
+    --user alice
 status=$?
 set -e
 if [ "$status" -ne 1 ]; then

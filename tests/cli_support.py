@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 from click.testing import CliRunner, Result
 
+from solvency.cli import reporting
 from solvency.cli.app import cli
 
 
@@ -112,3 +114,26 @@ def load(path: Path) -> Any:
 def save(path: Path, doc: Any) -> Path:
     path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path
+
+
+def check_result(doc: Any, command: str | None = None) -> dict[str, Any]:
+    """A --json output is valid against its command's schema (named by its ``format``, which
+    must be ``command``'s when given) and carries every key of that schema."""
+    assert isinstance(doc, dict), doc
+    assert doc["version"] == reporting.OUTPUT_VERSION
+    fmt = doc["format"]
+    assert fmt.startswith("solvency/") and fmt.endswith("-result"), fmt
+    name = fmt.removeprefix("solvency/").removesuffix("-result")
+    if command is not None:
+        assert name == command, (name, command)
+    schema = reporting.result_schema(name)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(doc)
+    assert set(doc) == set(schema["properties"]) == set(schema["required"])
+    return doc
+
+
+def json_result(result: Result, command: str | None = None) -> dict[str, Any]:
+    """Exactly one JSON object on stdout, valid against its command's schema."""
+    doc = json.loads(result.stdout)  # one document: anything after the object fails here
+    return check_result(doc, command)

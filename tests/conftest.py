@@ -12,7 +12,9 @@ from collections.abc import Callable
 import pytest
 from hypothesis import strategies as st
 
+from solvency.crypto import derive
 from solvency.crypto.group import L
+from solvency.errors import InvalidUserIdError
 
 Rng = Callable[[int], bytes]
 
@@ -46,6 +48,23 @@ def rng() -> Rng:
 SCALAR_EDGES = (0, 1, 2, L - 1, L - 2, (L - 1) // 2, 2**64 - 1, 2**252)
 scalars = st.one_of(st.sampled_from(SCALAR_EDGES), st.integers(min_value=0, max_value=L - 1))
 nonzero_scalars = scalars.filter(lambda k: k != 0)
+
+
+def allowed_user_id(uid: str) -> bool:
+    """Whether ``uid`` follows docs/PROTOCOL.md section 2.1 (``derive.check_user_id``)."""
+    try:
+        derive.check_user_id(uid)
+    except InvalidUserIdError:
+        return False
+    return True
+
+
+def user_ids(min_size: int = 1, max_size: int = 40) -> st.SearchStrategy[str]:
+    """User ids the protocol allows: printable, NFC, nothing invisible; inner spaces drawn."""
+    alphabet = st.characters(
+        exclude_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs")
+    ) | st.just(" ")
+    return st.text(alphabet, min_size=min_size, max_size=max_size).filter(allowed_user_id)
 
 
 def values_in_range(bits: int) -> st.SearchStrategy[int]:

@@ -6,6 +6,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from cli_support import ok, run
 
 from solvency.cli.progress import ProgressBar
@@ -56,22 +57,44 @@ def test_progress_bar_only_on_a_terminal_without_json_or_quiet() -> None:
     assert not ProgressBar.for_command(False, False, io.StringIO()).enabled
 
 
-def test_progress_bar_draws_and_finishes_lines() -> None:
-    tty = _Tty()
+def test_progress_bar_draws_and_finishes_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Count, rate and time left per phase; a finished phase keeps its line; a resumed phase
+    rates only this run's work. tqdm reads its clock through ``tqdm.std.time``."""
+    import tqdm.std
+
     now = [100.0]
-    with ProgressBar(True, tty, clock=lambda: now[0]) as bar:
+    monkeypatch.setattr(tqdm.std, "time", lambda: now[0])
+    tty = _Tty()
+    with ProgressBar(True, tty) as bar:
         bar.update("tree", 0, 4)
         now[0] += 2.0
-        bar.update("tree", 1, 4)  # 1 item in 2 s: 0.5/s, 3 left take 6 s
+        bar.update("tree", 1, 4)  # 1 item in 2 s: 2 s per item, 3 left take 6 s
         now[0] += 6.0
         bar.update("tree", 4, 4)
         bar.update("proofs", 10, 10)  # a resumed phase: nothing done in this run yet
     out = tty.getvalue()
-    assert "\rtree     [" + "." * 30 + "] 0/4" in out
-    assert "\rtree     [" + "#" * 7 + "." * 23 + "] 1/4  0.5/s  0:06 left" in out
-    assert "\rtree     [" + "#" * 30 + "] 4/4  0.5/s  0:08 elapsed\n" in out
-    assert out.endswith("\rproofs   [" + "#" * 30 + "] 10/10\n")
+    assert "\rtree       0%|" + " " * 30 + "| 0/4 [00:00<?, ?it/s]" in out
+    assert "| 1/4 [00:02<00:06,  2.00s/it]" in out
+    assert "\rtree     100%|" + "#" * 30 + "| 4/4 [00:08<00:00,  2.00s/it]\n" in out
+    assert out.endswith("\rproofs   100%|" + "#" * 30 + "| 10/10 [00:00<?, ?it/s]\n")
+    assert out.count("\n") == 2  # one finished line per phase
     silent = io.StringIO()
     with ProgressBar(False, silent) as off:
         off.update("tree", 1, 2)
     assert silent.getvalue() == ""
+
+
+def test_no_bar_imports_no_tqdm() -> None:
+    """A command that draws no bar (not a terminal, --json, --quiet) never imports tqdm."""
+    import subprocess
+    import sys
+
+    code = (
+        "import io, sys\n"
+        "from solvency.cli.progress import ProgressBar\n"
+        "with ProgressBar.for_command(False, False, io.StringIO()) as b:\n"
+        "    b.update('tree', 1, 2)\n"
+        "print('tqdm' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr

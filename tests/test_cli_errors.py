@@ -208,7 +208,7 @@ def test_malformed_proof_file_is_exit_2(case: str, epoch: Epoch, tmp_path: Path)
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ")
     assert "Traceback" not in result.output
-    json_result = run("verify", target, "--json")
+    json_result = run("verify", target, "--root", epoch.root_json, "--pubkey", epoch.pub, "--json")
     assert json_result.exit_code == 2
     assert json.loads(json_result.stdout)["status"] == "error"
 
@@ -216,7 +216,7 @@ def test_malformed_proof_file_is_exit_2(case: str, epoch: Epoch, tmp_path: Path)
 def test_wrong_version_message(epoch: Epoch, tmp_path: Path) -> None:
     doc = load(epoch.proof_files()[0])
     doc["version"] = 7
-    result = run("verify", save(tmp_path / "p.json", doc))
+    result = run("verify", save(tmp_path / "p.json", doc), "--no-signature-check")
     assert "version 7 is not supported" in result.stderr
 
 
@@ -235,10 +235,20 @@ def test_malformed_root_signature_or_key(which: str, epoch: Epoch, tmp_path: Pat
 
 
 def test_verify_usage(epoch: Epoch) -> None:
-    proof = epoch.proof_files()[0]
-    assert run("verify", proof, "--pubkey", epoch.pub).exit_code == 2
-    assert run("verify", proof, "--root", epoch.root_json, "--sig", epoch.sig).exit_code == 2
-    assert run("verify", epoch.root_json.parent / "nope.json").exit_code == 2
+    proof, root, pub = epoch.proof_files()[0], epoch.root_json, epoch.pub
+    cases = [
+        (["--pubkey", pub], "--pubkey needs --root"),
+        (["--root", root, "--sig", epoch.sig], "pass --pubkey"),
+        (["--root", root, "--no-signature-check", "--sig", epoch.sig], "--sig needs --pubkey"),
+        (["--root", root, "--pubkey", pub, "--no-signature-check"], "not both"),
+    ]
+    for args, message in cases:
+        result = run("verify", proof, *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
+        assert message in result.stderr, result.stderr
+    missing = run("verify", root.parent / "nope.json", "--root", root, "--pubkey", pub)
+    assert missing.exit_code == 2 and "does not exist" in missing.stderr
 
 
 def test_prove_and_export_errors(epoch: Epoch, tmp_path: Path) -> None:
@@ -255,7 +265,10 @@ def test_prove_and_export_errors(epoch: Epoch, tmp_path: Path) -> None:
     assert again.exit_code == 2 and "already exists" in again.stderr
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"not a database at all" * 10)
-    audit = run("audit", epoch.root_json, "--liabilities", epoch.liabilities, "--tree", junk)
+    audit = run(
+        "audit", epoch.root_json, "--liabilities", epoch.liabilities, "--tree", junk,
+        "--pubkey", epoch.pub,
+    )  # fmt: skip
     assert audit.exit_code == 2, audit.output
     assert len(audit.stderr.splitlines()) == 1
 
@@ -273,7 +286,8 @@ def test_no_secret_in_any_output(epoch: Epoch, tmp_path: Path) -> None:
     outputs = [
         run("build", epoch.ledger, "--epoch", "e1", "--out", epoch.dir, "--asset", "BTC:8",
             "--keys", epoch.keys, "--json").output,
-        run("verify", epoch.proof_files()[0], "--root", epoch.root_json, "--json").output,
+        run("verify", epoch.proof_files()[0], "--root", epoch.root_json, "--pubkey", epoch.pub,
+            "--json").output,
         run("audit", epoch.root_json, "--liabilities", epoch.liabilities, "--json").output,
         run("prove", epoch.dir, "--all", "--out", tmp_path / "p", "--keys", epoch.keys).output,
     ]  # fmt: skip

@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 from conftest import make_rng, scalars
+from conftest import user_ids as allowed_user_ids
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -46,9 +47,7 @@ assets_st = st.lists(
 ).map(tuple)
 hashes = st.binary(min_size=32, max_size=32)
 epochs = st.from_regex(r"\A[A-Za-z0-9._:-]{1,64}\Z")
-user_ids = st.text(
-    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=40
-).filter(lambda s: s == s.strip())
+user_ids = allowed_user_ids(1, 40)
 # Commitments are real points: Com(v, r) for drawn v, r.
 points = st.builds(pedersen.commit, units_st, scalars)
 range_proofs = st.integers(7, 14).flatmap(lambda n: st.binary(min_size=32 * n, max_size=32 * n))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from conftest import user_ids as allowed_user_ids
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -61,7 +62,7 @@ def test_check_height_bounds() -> None:
 
 
 @given(
-    ids=st.lists(st.text(min_size=1, max_size=8), min_size=1, max_size=16, unique=True),
+    ids=st.lists(allowed_user_ids(1, 8), min_size=1, max_size=16, unique=True),
     extra=st.integers(0, 3),
     seed=st.integers(0, 2**32),
 )

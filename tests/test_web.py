@@ -34,9 +34,11 @@ def test_web_verifier_writes_the_packaged_page_and_its_sha256(tmp_path: Path) ->
     assert result.stdout.splitlines()[-1] == f"sha256 {digest}"
     doc = json.loads(ok("web-verifier", "--out", tmp_path / "again", "--json").stdout)
     assert doc == {
-        "format": "solvency-web-verifier-output",
+        "format": "solvency/web-verifier-result",
         "version": 1,
-        "status": "done",
+        "status": "ok",
+        "error": None,
+        "warnings": [],
         "path": str(tmp_path / "again" / PAGE_NAME),
         "bytes": len(data),
         "sha256": digest,

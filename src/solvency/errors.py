@@ -25,5 +25,12 @@ class InvalidParameterError(SolvencyError, ValueError):
     """A parameter is outside what the protocol allows (bit size, aggregation size, height)."""
 
 
+class InvalidUserIdError(MalformedInputError, InvalidParameterError):
+    """A user id breaks the rule of docs/PROTOCOL.md section 2.1 (``derive.check_user_id``).
+
+    Both a malformed input (in a ledger or a proof file) and a bad parameter (given to a
+    derivation), so callers catching either one keep working."""
+
+
 class LibsodiumMissingError(SolvencyError, ImportError):
     """The system library libsodium (>= 1.0.18, with ristretto255) could not be loaded."""

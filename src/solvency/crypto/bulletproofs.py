@@ -44,7 +44,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from solvency.crypto import generators, group, inner_product
+from solvency.crypto import backend, generators, group, inner_product, pedersen
+from solvency.crypto.backend import Backend, Point
 from solvency.crypto.group import IDENTITY, L, Rng
 from solvency.crypto.inner_product import InnerProductProof, append_nonidentity
 from solvency.crypto.pedersen import PedersenGens
@@ -198,13 +199,23 @@ def _domain_separator(transcript: Transcript, n: int, m: int) -> None:
 
 
 def _prove(
-    v: list[int], gamma: list[int], n: int, transcript: Transcript, rng: Rng
+    v: list[int],
+    gamma: list[int],
+    n: int,
+    transcript: Transcript,
+    rng: Rng,
+    ops: Backend | None = None,
 ) -> tuple[RangeProof, list[bytes]]:
+    """The prover, on points in ``ops``'s internal form (the active backend by default).
+
+    Points are encoded only for the transcript and the proof. Every secret scalar goes
+    through a constant-time routine: tables of the fixed generators (``mul_table_ct``,
+    ``msm_table_ct``), ``masked_sum`` for the bits of v, and the inner-product prover's.
+    """
+    ops = ops or backend.ACTIVE
     m = len(v)
     N = n * m
-    G = generators.G_vec(n, m)
-    H = generators.H_vec(n, m)
-    B_blinding = _PC.B_blinding
+    T_B, T_B_blinding = pedersen._tables(ops, _PC.B, _PC.B_blinding)
     randomness = rng(64 * (2 * N + 4))
     if len(randomness) != 64 * (2 * N + 4):
         raise InvalidParameterError("rng returned the wrong number of bytes")
@@ -212,7 +223,9 @@ def _prove(
     alpha, rho, tau_1, tau_2 = r[0], r[1], r[2], r[3]
     s_L, s_R = r[4 : 4 + N], r[4 + N : 4 + 2 * N]
 
-    V = [_PC._commit(v_j, g_j) for v_j, g_j in zip(v, gamma, strict=True)]
+    V = ops.encode_many(
+        [_PC._commit_point(ops, v_j, g_j) for v_j, g_j in zip(v, gamma, strict=True)]
+    )
     _domain_separator(transcript, n, m)
     for V_j in V:
         transcript.append_message(b"V", V_j)
@@ -220,13 +233,25 @@ def _prove(
     a_L = [(v[i // n] >> (i % n)) & 1 for i in range(N)]
     # A = alpha B~ + <a_L, G> + <a_R, H> with a_L in {0, 1} and a_R = a_L - 1, which is
     #   = alpha B~ - <1, H> + sum_{i : a_L[i] = 1} (G_i + H_i):
-    # one addition per set bit, with <1, H> and G_i + H_i precomputed (balances are small).
-    GH = generators.G_plus_H(n, m)
-    A = group._sub(
-        group._add(group._mul(alpha, B_blinding), group._sum(GH[i] for i in range(N) if a_L[i])),
-        generators.H_sum(n, m),
+    # one (masked) addition per bit, with <1, H> and G_i + H_i precomputed.
+    A = ops.encode(
+        ops.sub(
+            ops.add(
+                ops.mul_table_ct(alpha, T_B_blinding),
+                ops.masked_sum(a_L, generators.G_plus_H(ops, n, m)),
+            ),
+            generators.H_sum(ops, n, m),
+        )
     )
-    S = group._add(group._mul(rho, B_blinding), group._msm(s_L + s_R, G + H))
+    # S = rho B~ + <s_L, G> + <s_R, H>
+    S = ops.encode(
+        ops.add(
+            ops.mul_table_ct(rho, T_B_blinding),
+            ops.msm_table_ct(
+                s_L + s_R, generators.G_tables(ops, n, m) + generators.H_tables(ops, n, m)
+            ),
+        )
+    )
     append_nonidentity(transcript, b"A", A)
     append_nonidentity(transcript, b"S", S)
     y = transcript.challenge_scalar(b"y")
@@ -243,8 +268,9 @@ def _prove(
     r_1 = [y_pow[i] * s_R[i] % L for i in range(N)]
     t_1 = (_inner(l_0, r_1) + _inner(l_1, r_0)) % L
     t_2 = _inner(l_1, r_1)
-    T_1 = group._add(group._mul_base(t_1), group._mul(tau_1, B_blinding))
-    T_2 = group._add(group._mul_base(t_2), group._mul(tau_2, B_blinding))
+    # T_i = t_i B + tau_i B~
+    T_1 = ops.encode(ops.add(ops.mul_table_ct(t_1, T_B), ops.mul_table_ct(tau_1, T_B_blinding)))
+    T_2 = ops.encode(ops.add(ops.mul_table_ct(t_2, T_B), ops.mul_table_ct(tau_2, T_B_blinding)))
     append_nonidentity(transcript, b"T_1", T_1)
     append_nonidentity(transcript, b"T_2", T_2)
     x = transcript.challenge_scalar(b"x")
@@ -261,7 +287,20 @@ def _prove(
 
     inner_product.domain_separator(transcript, N)
     y_inv = group.invert(y)
-    ipp = inner_product.prove(transcript, w, [1] * N, _powers(y_inv, N), y_pow, G, H, l_x, r_x)
+    ipp = inner_product._prove(
+        ops,
+        transcript,
+        w,
+        [1] * N,
+        _powers(y_inv, N),
+        y_pow,
+        generators.G_points(ops, n, m),
+        generators.H_points(ops, n, m),
+        l_x,
+        r_x,
+        generators.G_tables(ops, n, m),
+        generators.H_tables(ops, n, m),
+    )
     proof = RangeProof(A, S, T_1, T_2, t_x, t_x_blinding, e_blinding, ipp)
     return proof, V
 
@@ -284,6 +323,12 @@ def verify_batch(items: Sequence[VerifyItem], rng: Rng | None = None) -> None:
     1/l. Generator terms (B, B~, G, H) are shared: their scalars are summed, so each costs
     one multiplication for the whole batch, and each proof adds only 2 lg(nm) + 4 + m terms.
     """
+    _verify_batch(items, rng, backend.ACTIVE)
+
+
+def _verify_batch(items: Sequence[VerifyItem], rng: Rng | None, ops: Backend) -> None:
+    """``verify_batch`` on ``ops``: every scalar here is public, so the sums run in
+    variable time (``msm_vartime``; fixed generators through ``fixed_msm_vartime``)."""
     if not items:
         return
     rng = rng or secrets.token_bytes
@@ -296,27 +341,31 @@ def verify_batch(items: Sequence[VerifyItem], rng: Rng | None = None) -> None:
     B_scalar = 0
     B_blinding_scalar = 0
     scalars: list[int] = []
-    points: list[bytes] = []
+    encodings: list[bytes] = []
     for index, (item, ch) in enumerate(zip(checked, challenges, strict=True)):
         # The first proof needs no weight; the others get an independent random one.
         weight = 1 if index == 0 else _nonzero_scalar(rng)
-        b_s, bb_s = _proof_terms(item, ch, weight, rng, shared_G, shared_H, scalars, points)
+        b_s, bb_s = _proof_terms(item, ch, weight, rng, shared_G, shared_H, scalars, encodings)
         B_scalar += b_s
         B_blinding_scalar += bb_s
+    T_B, T_B_blinding = pedersen._tables(ops, _PC.B, _PC.B_blinding)
+    fixed_scalars = [B_scalar % L, B_blinding_scalar % L]
+    fixed: list[Point] = [T_B, T_B_blinding]
     for (party, i), k in shared_G.items():
-        scalars.append(k)
-        points.append(generators.party_G(party)[i])
+        fixed_scalars.append(k)
+        fixed.append(generators.fixed_G(ops, party, i))
     for (party, i), k in shared_H.items():
-        scalars.append(k)
-        points.append(generators.party_H(party)[i])
-    scalars.append(B_blinding_scalar)
-    points.append(_PC.B_blinding)
+        fixed_scalars.append(k)
+        fixed.append(generators.fixed_H(ops, party, i))
     try:
-        total = group._add(group._msm(scalars, points), group._mul_base(B_scalar))
+        points = [ops.decode(P) for P in encodings]
+        total = ops.add(
+            ops.msm_vartime(scalars, points), ops.fixed_msm_vartime(fixed_scalars, fixed)
+        )
     except MalformedInputError as exc:
         raise VerificationError("a proof or commitment is not a valid point") from exc
     # sum_p c_p (mega-check of proof p) == identity
-    if total != IDENTITY:
+    if not ops.is_identity(total):
         raise VerificationError("range proof does not verify")
 
 

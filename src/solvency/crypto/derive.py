@@ -24,17 +24,50 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from solvency.crypto.group import L
-from solvency.errors import InvalidParameterError, MalformedInputError
+from solvency.errors import InvalidParameterError, InvalidUserIdError, MalformedInputError
 
 SECRET_BYTES = 32
 MAX_USER_ID_BYTES = 256
 MAX_HEIGHT = 64
 _EPOCH_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+# User ids (section 2.1): code point categories refused anywhere in an id.
+_FORBIDDEN_ID_CATEGORIES = {
+    "Cc": "control character",
+    "Cf": "format character",
+    "Cs": "lone surrogate",
+    "Co": "private-use character",
+    "Cn": "unassigned code point",
+    "Zl": "line separator",
+    "Zp": "paragraph separator",
+}
+# Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt; a stable
+# property), most of them already Cf; the rest (Hangul fillers, variation selectors, the
+# combining grapheme joiner) are letters or marks that render as nothing.
+_DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
 
 _SALT_EPOCH = b"solvency/v1/epoch"
 _SALT_USER = b"solvency/v1/user"
@@ -56,16 +89,62 @@ def check_epoch_id(epoch_id: str) -> str:
 
 
 def check_user_id(user_id: str) -> bytes:
-    """Return the UTF-8 bytes of a non-empty user id of at most 256 bytes."""
-    if not isinstance(user_id, str) or not user_id:
-        raise InvalidParameterError("user id must be a non-empty string")
-    try:
-        raw = user_id.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InvalidParameterError("user id is not encodable as UTF-8") from exc
+    """Return the UTF-8 bytes of ``user_id`` if it follows the rule of section 2.1, else raise
+    InvalidUserIdError saying why. The one check of user ids: the ledger, the proof files,
+    the tree and the derivations all call it. An id is never normalised here or anywhere:
+    two ids that render alike would otherwise be one user to the reader and two to the tree.
+
+    Allowed: 1..256 UTF-8 bytes, in Unicode NFC, no surrounding whitespace, and none of
+    - control (Cc), format (Cf: zero-width space and joiners, bidi controls such as U+202E,
+      a byte-order mark U+FEFF), surrogate (Cs), private-use (Co) or unassigned (Cn) code points;
+    - line or paragraph separators (Zl, Zp), or spaces other than U+0020 (Zs: no-break and
+      other look-alike spaces);
+    - other default-ignorable code points, which render as nothing (Hangul fillers, variation
+      selectors, the combining grapheme joiner, ...).
+    """
+    if not isinstance(user_id, str):
+        raise InvalidUserIdError("user id: expected a string")
+    if user_id == "":
+        raise InvalidUserIdError("user id is empty")
+    for ch in user_id:
+        kind = _forbidden_kind(ch)
+        if kind is not None:
+            name = unicodedata.name(ch, "unnamed")
+            raise InvalidUserIdError(
+                f"user id {_echo(user_id)} contains {kind} U+{ord(ch):04X} ({name})"
+            )
+    if user_id != user_id.strip(" "):
+        raise InvalidUserIdError(f"user id {_echo(user_id)} has surrounding whitespace")
+    if not unicodedata.is_normalized("NFC", user_id):
+        raise InvalidUserIdError(
+            f"user id {_echo(user_id)} is not in Unicode NFC (e.g. an accent written as a "
+            "separate combining mark); write it in NFC: ids are never normalised for you"
+        )
+    raw = user_id.encode("utf-8")  # no surrogates left, so this cannot fail
     if len(raw) > MAX_USER_ID_BYTES:
-        raise InvalidParameterError(f"user id is longer than {MAX_USER_ID_BYTES} UTF-8 bytes")
+        raise InvalidUserIdError(
+            f"user id is {len(raw)} UTF-8 bytes long, at most {MAX_USER_ID_BYTES} are allowed"
+        )
     return raw
+
+
+def _forbidden_kind(ch: str) -> str | None:
+    category = unicodedata.category(ch)
+    kind = _FORBIDDEN_ID_CATEGORIES.get(category)
+    if kind is not None:
+        return kind
+    if category == "Zs" and ch != " ":
+        return "space character"
+    cp = ord(ch)
+    if any(lo <= cp <= hi for lo, hi in _DEFAULT_IGNORABLE):
+        return "invisible (default-ignorable) character"
+    return None
+
+
+def _echo(value: str) -> str:
+    """The id as a Python literal (invisible characters escaped), cut short if long."""
+    text = ascii(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _check_secret(secret: bytes, what: str) -> bytes:

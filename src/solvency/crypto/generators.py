@@ -16,6 +16,7 @@ import hashlib
 from functools import lru_cache
 
 from solvency.crypto import group
+from solvency.crypto.backend import Backend, Point, Table
 from solvency.errors import InvalidParameterError
 
 #: Largest bit size and party count supported (dalek's ``BulletproofGens::new(64, 64)``).
@@ -54,16 +55,66 @@ def H_vec(n: int, m: int) -> list[bytes]:
     return [P for j in range(m) for P in _chain(b"H", j)[:n]]
 
 
+# --- the same generators in a backend's internal form, decoded and tabled once per process ---
+
+
+@lru_cache(maxsize=4 * MAX_PARTIES)
+def _chain_points(ops: Backend, label: bytes, party: int) -> tuple[Point, ...]:
+    return tuple(ops.decode(P) for P in _chain(label, party))
+
+
+@lru_cache(maxsize=4 * MAX_PARTIES)
+def _chain_tables(ops: Backend, label: bytes, party: int) -> tuple[Table, ...]:
+    # libdecaf: 64 tables of about 9 KiB per chain, built on first use (about 3 ms).
+    return tuple(ops.table(P) for P in _chain_points(ops, label, party))
+
+
+def G_points(ops: Backend, n: int, m: int) -> list[Point]:
+    """G(n, m) in ``ops``'s internal form."""
+    _check_shape(n, m)
+    return [P for j in range(m) for P in _chain_points(ops, b"G", j)[:n]]
+
+
+def H_points(ops: Backend, n: int, m: int) -> list[Point]:
+    """H(n, m) in ``ops``'s internal form."""
+    _check_shape(n, m)
+    return [P for j in range(m) for P in _chain_points(ops, b"H", j)[:n]]
+
+
+def G_tables(ops: Backend, n: int, m: int) -> list[Table]:
+    """Precomputed tables of G(n, m), for constant-time fixed-base multiplications."""
+    _check_shape(n, m)
+    return [T for j in range(m) for T in _chain_tables(ops, b"G", j)[:n]]
+
+
+def H_tables(ops: Backend, n: int, m: int) -> list[Table]:
+    """Precomputed tables of H(n, m)."""
+    _check_shape(n, m)
+    return [T for j in range(m) for T in _chain_tables(ops, b"H", j)[:n]]
+
+
+def fixed_G(ops: Backend, party: int, i: int) -> Table:
+    """The table of G^(party)_i (the verifier's shared generator terms)."""
+    return _chain_tables(ops, b"G", party)[i]
+
+
+def fixed_H(ops: Backend, party: int, i: int) -> Table:
+    """The table of H^(party)_i."""
+    return _chain_tables(ops, b"H", party)[i]
+
+
 @lru_cache(maxsize=64)
-def G_plus_H(n: int, m: int) -> tuple[bytes, ...]:
+def G_plus_H(ops: Backend, n: int, m: int) -> tuple[Point, ...]:
     """G(n, m)_i + H(n, m)_i for every i (the prover's commitment A uses them)."""
-    return tuple(group._add(P, Q) for P, Q in zip(G_vec(n, m), H_vec(n, m), strict=True))
+    return tuple(
+        ops.add(P, Q) for P, Q in zip(G_points(ops, n, m), H_points(ops, n, m), strict=True)
+    )
 
 
 @lru_cache(maxsize=64)
-def H_sum(n: int, m: int) -> bytes:
+def H_sum(ops: Backend, n: int, m: int) -> Point:
     """<1, H(n, m)>."""
-    return group._sum(H_vec(n, m))
+    return ops.sum(H_points(ops, n, m))
 
 
 def _check_party(party: int) -> None:

@@ -315,24 +315,32 @@ def mul_vartime(k: int, P: Point) -> Point:
     return out
 
 
+def fold_vartime(scalars: Sequence[int], Ps: Sequence[Point], Qs: Sequence[Point]) -> list[Point]:
+    """[P_i + k_i Q_i] in variable time: public k_i only (the prover folding generators by
+    its Fiat-Shamir challenges)."""
+    out = []
+    for k, P, Q in zip(scalars, Ps, Qs, strict=True):
+        R = Point()
+        r = R.p
+        _c_vartime(r, _ZERO, Q.p, _scalar(k))
+        _c_add(r, r, P.p)
+        out.append(R)
+    return out
+
+
 def msm_vartime(scalars: Sequence[int], points: Sequence[Point]) -> Point:
     """sum_i k_i P_i in variable time: for public scalars only (the verifier's check).
 
-    Few terms: one variable-time multiplication each. Many terms: Pippenger's bucket
-    method with signed radix-2^c digits, whose cost is about (256/c)(n + 2^c) additions
-    instead of n multiplications (``_pippenger``).
+    Few terms: ``msm_ct``, whose paired multiplications through ctypes are faster than
+    libdecaf's one-point variable-time routine (it also multiplies B). Many terms:
+    Pippenger's bucket method with signed radix-2^c digits, whose cost is about
+    (256/c)(n + 2^c) additions instead of n multiplications (``_pippenger``).
     """
     if len(scalars) != len(points):
         raise MalformedInputError("scalars and points differ in length")
     n = len(points)
     if n < _PIPPENGER_MIN:
-        acc = identity()
-        term = Point()
-        a, t = acc.p, term.p
-        for k, P in zip(scalars, points, strict=True):
-            _c_vartime(t, _ZERO, P.p, _scalar(k))
-            _c_add(a, a, t)
-        return acc
+        return msm_ct(scalars, points)
     return _pippenger([k % L for k in scalars], points)
 
 

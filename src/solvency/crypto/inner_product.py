@@ -27,7 +27,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from solvency.crypto import group
+from solvency.crypto import backend, group
+from solvency.crypto.backend import Backend, Point, Table
 from solvency.crypto.group import IDENTITY, L
 from solvency.crypto.transcript import Transcript
 from solvency.errors import MalformedInputError, VerificationError
@@ -98,11 +99,40 @@ def prove(
 ) -> InnerProductProof:
     """Prove for Q = w * B; the transcript must already hold the IPP domain separator.
 
+    G and H are encodings; they are decoded once into the active backend (``_prove``).
+    H_factors_inv are the inverses of H_factors (the caller has them for free: y^i).
+    """
+    ops = backend.ACTIVE
+    G_pts = [ops.decode(P) for P in G]
+    H_pts = [ops.decode(P) for P in H]
+    return _prove(ops, transcript, w, G_factors, H_factors, H_factors_inv, G_pts, H_pts, a, b)
+
+
+def _prove(
+    ops: Backend,
+    transcript: Transcript,
+    w: int,
+    G_factors: Sequence[int],
+    H_factors: Sequence[int],
+    H_factors_inv: Sequence[int],
+    G: Sequence[Point],
+    H: Sequence[Point],
+    a: Sequence[int],
+    b: Sequence[int],
+    G_tables: Sequence[Table] | None = None,
+    H_tables: Sequence[Table] | None = None,
+) -> InnerProductProof:
+    """``prove`` on points in ``ops``'s internal form; L and R are encoded for the transcript.
+
     Folding G' = u^-1 G_L + u G_R costs two multiplications per point. We keep each
     generator as sigma_i * P_i instead, and fold P' = P_L + (u^2 sigma_R / sigma_L) P_R,
-    sigma' = u^-1 sigma_L: one multiplication per point, which is a fifth of the prover's
-    time. ``prove_naive`` folds plainly and is tested to give the same proof.
-    H_factors_inv are the inverses of H_factors (the caller has them for free: y^i).
+    sigma' = u^-1 sigma_L: one multiplication per point. ``prove_naive`` folds plainly and
+    is tested to give the same proof.
+
+    Secret scalars (a, b and their products with the public factors) go only through the
+    constant-time ``msm_table_ct`` (first round, when the caller passes the generators'
+    tables), ``msm_ct`` and ``mul_base_ct``. Folding multiplies by public challenges only,
+    so it runs in variable time (``fold_vartime``).
     """
     N = len(G)
     a, b = list(a), list(b)
@@ -111,28 +141,28 @@ def prove(
     tau, tau_inv = list(H_factors), list(H_factors_inv)
     L_vec: list[bytes] = []
     R_vec: list[bytes] = []
+    first = True
     while N > 1:
         n = N // 2
         a_L, a_R, b_L, b_R = a[:n], a[n:], b[:n], b[n:]
         c_L, c_R = _inner(a_L, b_R), _inner(a_R, b_L)
-        # L = <a_L, G_R> + <b_R, H_L> + c_L Q
-        L_pt = group._add(
-            group._msm(
-                [x * s % L for x, s in zip(a_L, sigma[n:], strict=True)]
-                + [x * t % L for x, t in zip(b_R, tau[:n], strict=True)],
-                P_G[n:] + P_H[:n],
-            ),
-            group._mul_base(c_L * w),
-        )
-        # R = <a_R, G_L> + <b_L, H_R> + c_R Q
-        R_pt = group._add(
-            group._msm(
-                [x * s % L for x, s in zip(a_R, sigma[:n], strict=True)]
-                + [x * t % L for x, t in zip(b_L, tau[n:], strict=True)],
-                P_G[:n] + P_H[n:],
-            ),
-            group._mul_base(c_R * w),
-        )
+        k_L = [x * s % L for x, s in zip(a_L, sigma[n:], strict=True)] + [
+            x * t % L for x, t in zip(b_R, tau[:n], strict=True)
+        ]
+        k_R = [x * s % L for x, s in zip(a_R, sigma[:n], strict=True)] + [
+            x * t % L for x, t in zip(b_L, tau[n:], strict=True)
+        ]
+        if first and G_tables is not None and H_tables is not None:
+            # Still the original generators: their precomputed tables apply.
+            sum_L = ops.msm_table_ct(k_L, [*G_tables[n:], *H_tables[:n]])
+            sum_R = ops.msm_table_ct(k_R, [*G_tables[:n], *H_tables[n:]])
+        else:
+            sum_L = ops.msm_ct(k_L, P_G[n:] + P_H[:n])
+            sum_R = ops.msm_ct(k_R, P_G[:n] + P_H[n:])
+        first = False
+        # L = <a_L, G_R> + <b_R, H_L> + c_L Q,   R = <a_R, G_L> + <b_L, H_R> + c_R Q
+        L_pt = ops.encode(ops.add(sum_L, ops.mul_base_ct(c_L * w)))
+        R_pt = ops.encode(ops.add(sum_R, ops.mul_base_ct(c_R * w)))
         append_nonidentity(transcript, b"L", L_pt)
         append_nonidentity(transcript, b"R", R_pt)
         L_vec.append(L_pt)
@@ -145,18 +175,16 @@ def prove(
         if n > 1:
             # G'_i = u^-1 sigma_i P_i + u sigma_{n+i} P_{n+i}
             #      = (u^-1 sigma_i) * (P_i + (u^2 sigma_{n+i} / sigma_i) P_{n+i})
-            P_G = [
-                group._add(P_G[i], group._mul(u_sq * sigma[n + i] * sigma_inv[i], P_G[n + i]))
-                for i in range(n)
-            ]
+            P_G = ops.fold_vartime(
+                [u_sq * sigma[n + i] * sigma_inv[i] % L for i in range(n)], P_G[:n], P_G[n:]
+            )
             sigma_inv = [u * s % L for s in sigma_inv[:n]]
             sigma = [u_inv * s % L for s in sigma[:n]]
             # H'_i = u tau_i H_i + u^-1 tau_{n+i} H_{n+i}
             #      = (u tau_i) * (H_i + (u^-2 tau_{n+i} / tau_i) H_{n+i})
-            P_H = [
-                group._add(P_H[i], group._mul(u_inv_sq * tau[n + i] * tau_inv[i], P_H[n + i]))
-                for i in range(n)
-            ]
+            P_H = ops.fold_vartime(
+                [u_inv_sq * tau[n + i] * tau_inv[i] % L for i in range(n)], P_H[:n], P_H[n:]
+            )
             tau_inv = [u_inv * t % L for t in tau_inv[:n]]
             tau = [u * t % L for t in tau[:n]]
         N = n

@@ -14,8 +14,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from functools import lru_cache
 
-from solvency.crypto import group
+from solvency.crypto import backend, group
+from solvency.crypto.backend import Backend, Point, Table
 from solvency.errors import InvalidParameterError, VerificationError
 
 
@@ -37,12 +39,16 @@ class PedersenGens:
         return self._commit(value, blinding)
 
     def _commit(self, v: int, gamma: int) -> bytes:
-        gamma_B_blinding = group._mul(gamma, self.B_blinding)
-        if v % group.L == 0:  # padding nodes and empty balances: no v * B to add
-            return gamma_B_blinding
-        # v * B uses libsodium's fixed-base table when B is the standard basepoint.
-        vB = group._mul_base(v) if self.B == group.BASEPOINT else group._mul(v, self.B)
-        return group._add(vB, gamma_B_blinding)
+        ops = backend.ACTIVE
+        return ops.encode(self._commit_point(ops, v, gamma))
+
+    def _commit_point(self, ops: Backend, v: int, gamma: int) -> Point:
+        """v B + gamma B~ in ``ops``'s internal form; constant-time in v and gamma.
+
+        Both generators are fixed: their tables (``_tables``) are built once per process.
+        """
+        T_B, T_B_blinding = _tables(ops, self.B, self.B_blinding)
+        return ops.add(ops.mul_table_ct(v, T_B), ops.mul_table_ct(gamma, T_B_blinding))
 
     def open(self, commitment: bytes, value: int, blinding: int) -> None:
         """Check that ``commitment`` opens to (value, blinding); raise VerificationError if not."""
@@ -56,6 +62,13 @@ class PedersenGens:
 def _check_int(x: int, what: str) -> None:
     if not isinstance(x, int) or isinstance(x, bool):
         raise InvalidParameterError(f"{what} must be an int")
+
+
+@lru_cache(maxsize=8)
+def _tables(ops: Backend, B: bytes, B_blinding: bytes) -> tuple[Table, Table]:
+    """(table of B, table of B~) for ``ops``; the standard basepoint uses the library's own."""
+    T_B = ops.base_table() if B == group.BASEPOINT else ops.table(ops.decode(B))
+    return T_B, ops.table(ops.decode(B_blinding))
 
 
 def _default_gens() -> PedersenGens:

@@ -56,6 +56,7 @@ from solvency.epoch.tree import (
 from solvency.errors import InvalidParameterError, SolvencyError
 from solvency.files.formats import InclusionProofFile, PathStep, RootCommitment
 from solvency.files.ledger import AssetSpec, check_assets
+from solvency.files.secure_io import make_dir
 
 #: Subtrees of 2^14 leaves: one transaction (and later one worker task) each.
 DEFAULT_SUBTREE_LEVEL = 14
@@ -180,11 +181,12 @@ def build_epoch(
     db = store_path(out_dir)
     staging = _staging_path(db)
     try:
+        make_dir(Path(out_dir), private=False)
+        make_dir(db.parent, private=True)
         if db.exists():
             store = EpochStore.open(db)
             staged = False
         else:
-            db.parent.mkdir(parents=True, exist_ok=True)
             H = _stage(ledger_path, specs, epoch_secret, height, staging)
             staged = True
             private = {k: v for k, v in expected.items() if k != "epoch"}

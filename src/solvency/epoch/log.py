@@ -15,7 +15,7 @@ past the checkpoint's size is not part of the log: readers ignore it, the next a
 replaces it); after it, ``checkpoints/<n+1>`` is copied from ``checkpoint`` (restored by the
 next append if the process died in between; readers list it from ``checkpoint`` meanwhile).
 Killed at any point, the directory holds the old log or the new one. Every file is written
-through ``signing.write_file_atomic`` (temporary file, fsync, rename, fsync of the directory);
+through ``secure_io.write_atomic`` (temporary file, fsync, rename, fsync of the directory);
 appends take an exclusive ``flock`` on ``LOG_DIR/.lock``.
 
 Opening a log re-checks it: the checkpoint's signature under the pinned key, every entry's
@@ -46,7 +46,8 @@ from solvency.files.logfiles import (
     log_entry,
     split_log_entry,
 )
-from solvency.files.signing import SigningKey, write_file_atomic
+from solvency.files.secure_io import make_dir, write_atomic
+from solvency.files.signing import SigningKey
 
 CONFIG = "log.json"
 CHECKPOINT = "checkpoint"
@@ -217,7 +218,7 @@ def append_epoch(
     directory = Path(directory)
     root = _read_root(root_json, "root.json")
     public = key.verifying_key()
-    directory.mkdir(parents=True, exist_ok=True)
+    make_dir(directory, private=False)
     with _locked(directory):
         log = open_log(directory)
         created = log.config is None
@@ -256,20 +257,20 @@ def append_epoch(
             )
         _clean(directory, log.size)
         if created:
-            write_file_atomic(directory / CONFIG, config.dumps(), mode=0o644, overwrite=True)
+            write_atomic(directory / CONFIG, config.dumps(), private=False, overwrite=True)
             _pause()
         if log.checkpoint is not None:
             _archive(directory, log.checkpoint)
         entry = LoggedEpoch(log.size, root.epoch, root_json, signature)
-        (directory / ENTRIES).mkdir(exist_ok=True)
-        write_file_atomic(
-            _entry_path(directory, entry.index), entry.entry, mode=0o644, overwrite=True
+        make_dir(directory / ENTRIES, private=False)
+        write_atomic(
+            _entry_path(directory, entry.index), entry.entry, private=False, overwrite=True
         )
         _pause()
         tree = tlog.Tree([tlog.leaf_hash(e.entry) for e in (*log.entries, entry)])
         signed = SignedCheckpoint.sign(Checkpoint(config.origin, len(tree), tree.root()), key)
         # The commit point: until this rename the log is the old one.
-        write_file_atomic(directory / CHECKPOINT, signed.to_bytes(), mode=0o644, overwrite=True)
+        write_atomic(directory / CHECKPOINT, signed.to_bytes(), private=False, overwrite=True)
         _pause()
         _archive(directory, signed)
         _pause()
@@ -302,14 +303,14 @@ def _read_config(path: Path) -> LogConfig:
 def _archive(directory: Path, signed: SignedCheckpoint) -> None:
     """``checkpoints/<n>`` holds the checkpoint of size n; an existing copy must be identical."""
     folder = directory / CHECKPOINTS
-    folder.mkdir(exist_ok=True)
+    make_dir(folder, private=False)
     path = folder / str(signed.checkpoint.size)
     data = signed.to_bytes()
     if path.exists():
         if path.read_bytes() != data:
             raise LogCorruptedError(f"{path}: differs from the log's checkpoint of the same size")
         return
-    write_file_atomic(path, data, mode=0o644)
+    write_atomic(path, data, private=False)
 
 
 def _clean(directory: Path, size: int) -> None:
@@ -331,6 +332,7 @@ def _clean(directory: Path, size: int) -> None:
 def _locked(directory: Path) -> Iterator[None]:
     fd = os.open(directory / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     try:
+        os.fchmod(fd, 0o644)  # whatever the umask: the lock file is as public as the log
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from solvency.epoch.tree import UserLeaf, _position_digest
 from solvency.errors import InvalidParameterError
+from solvency.files import secure_io
 from solvency.files.ledger import AssetSpec, duplicate_id_error, iter_ledger
 
 _BATCH = 8192
@@ -39,6 +40,7 @@ def stage_ledger(
     """Stream the ledger into a new staging file; return (user count, per-asset totals)."""
     if staging_path.exists():
         staging_path.unlink()
+    secure_io.create_private_file(staging_path)  # it holds every id and balance
     conn = sqlite3.connect(staging_path)
     try:
         # A temporary file, rebuilt if interrupted; the journal only serves ROLLBACK.

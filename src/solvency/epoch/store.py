@@ -7,7 +7,8 @@ Tables::
     nodes(level, idx, kind, commitments BLOB, hash BLOB, proof BLOB NULL, PRIMARY KEY(level, idx))
     openings(level, idx, values_ BLOB, blindings BLOB, pad_seed BLOB NULL, PRIMARY KEY(level, idx))
 
-Every write runs in one transaction (batched ``executemany``); the journal is WAL. The build
+Every write runs in one transaction (batched ``executemany``); the journal is WAL. The file is
+created 0600 before SQLite opens it, so its journals are 0600 too (``files.secure_io``). The build
 state in ``meta`` lets a rerun resume: nodes are written subtree by subtree, and a node whose
 ``proof`` IS NULL still needs its range proof. ``export_tree`` writes the auditor's copy:
 public ``meta``, all ``nodes``, and the padding seeds only (no users, no openings).
@@ -31,6 +32,7 @@ from types import TracebackType
 from solvency.crypto import derive
 from solvency.epoch.tree import MAX_HEIGHT, Node, NodeKind, UserLeaf
 from solvency.errors import InvalidParameterError, MalformedInputError, UnsupportedVersionError
+from solvency.files import secure_io
 
 DB_FORMAT = "solvency-epoch-db"
 SCHEMA_VERSION = 1
@@ -206,7 +208,10 @@ class EpochStore:
             raise InvalidParameterError(f"height must be an int in [1, {MAX_HEIGHT}]")
         if not assets:
             raise InvalidParameterError("at least one asset is required")
-        p.parent.mkdir(parents=True, exist_ok=True)
+        if not p.parent.is_dir():
+            secure_io.make_dir(p.parent, private=True)
+        # 0600 before SQLite opens it: its -wal and -shm files copy the database's mode.
+        secure_io.create_private_file(p)
         meta = {
             "format": DB_FORMAT,
             "schema_version": str(SCHEMA_VERSION),
@@ -609,6 +614,7 @@ class EpochStore:
             raise InvalidParameterError(f"{out} already exists")
         tmp = out.with_name(out.name + ".partial")
         tmp.unlink(missing_ok=True)
+        secure_io.create_private_file(tmp)  # the auditor's copy is handed over, not published
         conn = sqlite3.connect(tmp, isolation_level=None)
         try:
             conn.execute("BEGIN")

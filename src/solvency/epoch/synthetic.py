@@ -9,11 +9,13 @@ users takes no memory.
 from __future__ import annotations
 
 import csv
+import io
 import random
 from collections.abc import Sequence
 from pathlib import Path
 
 from solvency.errors import InvalidParameterError
+from solvency.files import secure_io
 
 
 def synthetic_amount(rnd: random.Random, decimals: int, scale_units: int, cap_units: int) -> str:
@@ -43,7 +45,10 @@ def write_synthetic_ledger(
     # balance at 2^63 / users, and keep the typical balance well below that cap.
     cap = (1 << 63) // users
     scales = [min(10 ** max(decimals - 2, 0), max(cap // 100, 1)) for _, decimals in assets]
-    with open(path, "w", newline="", encoding="utf-8") as fh:
+    with (
+        secure_io.open_private_writer(path) as raw,  # a ledger: balances are private
+        io.TextIOWrapper(raw, encoding="utf-8", newline="") as fh,
+    ):
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["user_id", *(symbol for symbol, _ in assets)])
         for i in range(users):

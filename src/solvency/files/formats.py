@@ -45,12 +45,12 @@ from importlib import resources
 from typing import Any, ClassVar, TypeVar
 
 from solvency.crypto import group
+from solvency.crypto.derive import check_user_id
 from solvency.errors import MalformedInputError, UnsupportedVersionError
 from solvency.files.ledger import (
     MAX_UNITS,
     AssetSpec,
     check_assets,
-    check_user_id,
     format_units,
     unique_keys,
 )
@@ -75,15 +75,15 @@ SCHEMA_FILES = {
     (ROOT_FORMAT, 1): "root-v1.json",
     (LIABILITIES_FORMAT, 1): "liabilities-v1.json",
     (INCLUSION_PROOF_FORMAT, 1): "inclusion-proof-v1.json",
+    # Proof of reserves (solvency.files.reserves and .solvencyproof, docs/PROTOCOL.md 11).
+    ("solvency-reserves", 1): "reserves-v1.json",
+    ("solvency-reserves-proof", 1): "reserves-proof-v1.json",
     # The epoch log's files (solvency.files.logfiles, docs/PROTOCOL.md section 9).
     ("solvency-log", 1): "log-v1.json",
     ("solvency-log-inclusion-proof", 1): "log-inclusion-proof-v1.json",
     ("solvency-log-consistency-proof", 1): "log-consistency-proof-v1.json",
-    # The --json outputs of the `solvency log` commands (cli/log_cmd.py).
-    ("solvency-log-append-output", 1): "log-append-output-v1.json",
-    ("solvency-log-prove-output", 1): "log-prove-output-v1.json",
-    ("solvency-log-consistency-output", 1): "log-consistency-output-v1.json",
-    ("solvency-log-verify-output", 1): "log-verify-output-v1.json",
+    # The commands' --json outputs have schemas here too (<command>-result-v1.json), read by
+    # solvency.cli.reporting, which owns them.
 }
 _SCHEMA_BASE = "https://solvency.invalid/schemas/"
 
@@ -395,6 +395,11 @@ def _build(where: str, make: Callable[[], _T]) -> _T:
         raise
     except MalformedInputError as e:
         raise MalformedInputError(f"{where}.{e}" if where else str(e)) from None
+
+
+def decode_json(data: bytes | str) -> object:
+    """Strict JSON: UTF-8, no duplicate keys, no NaN or Infinity."""
+    return _decode_json(data)
 
 
 def _decode_json(data: bytes | str) -> object:

@@ -9,8 +9,9 @@ float, to the integer
 
 Everything the protocol refuses is refused here with the row and column named: amounts with
 more fraction digits than ``d_k``, negative, exponent, empty, padded or non-numeric amounts;
-empty, duplicate, whitespace-surrounded, control-character or over-long (> 256 UTF-8 bytes)
-user ids; rows with the wrong number of fields; a header that does not match the configured
+duplicate user ids and ids that break the rule of section 2.1 (``derive.check_user_id``: NFC,
+no invisible, format, bidi-control or control characters, at most 256 UTF-8 bytes);
+rows with the wrong number of fields; a header that does not match the configured
 assets; an empty ledger; bytes that are not UTF-8; and a per-asset total ``>= 2^64`` (section 5:
 the root's range proof must exist).
 
@@ -22,35 +23,27 @@ name the earlier row of a duplicate), which holds each id string and its row num
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from solvency.crypto.derive import check_user_id
 from solvency.errors import MalformedInputError, UnsupportedVersionError
+from solvency.files import secure_io
 
 #: Amounts, per-user balances and per-asset totals are proven in [0, 2^64) (section 5).
 MAX_UNITS = 2**64 - 1
 MAX_DECIMALS = 18
-MAX_USER_ID_BYTES = 256
 ASSET_CONFIG_FORMAT = "solvency-assets"
 
 _SYMBOL_RE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,15}")
 _AMOUNT_RE = re.compile(r"([0-9]+)(?:\.([0-9]+))?")
 _DECIMALS_RE = re.compile(r"[0-9]{1,2}")
-# Characters a user id may not contain: C0/C1 controls and line/paragraph separators, which
-# would split or hide the id wherever it is printed, and lone surrogates (a JSON "\ud800"
-# escape), which have no UTF-8 encoding and so no leaf id.
-_FORBIDDEN_ID_CATEGORIES = {
-    "Cc": "control",
-    "Zl": "line separator",
-    "Zp": "paragraph separator",
-    "Cs": "lone surrogate",
-}
 # Echoed input is cut short so a garbage field does not flood the terminal.
 _ECHO_CHARS = 40
 
@@ -215,27 +208,6 @@ def format_units(units: int, decimals: int) -> str:
     return f"{digits[:-decimals]}.{digits[-decimals:]}"
 
 
-def check_user_id(user_id: str) -> None:
-    """Refuse a user id the protocol does not allow (section 2), saying why."""
-    if not isinstance(user_id, str):
-        raise MalformedInputError("user id: expected a string")
-    if user_id == "":
-        raise MalformedInputError("user id is empty")
-    if user_id != user_id.strip():
-        raise MalformedInputError(f"user id {_echo(user_id)} has surrounding whitespace")
-    for ch in user_id:
-        kind = _FORBIDDEN_ID_CATEGORIES.get(unicodedata.category(ch))
-        if kind is not None:
-            raise MalformedInputError(
-                f"user id {_echo(user_id)} contains {kind} character U+{ord(ch):04X}"
-            )
-    n = len(user_id.encode("utf-8"))
-    if n > MAX_USER_ID_BYTES:
-        raise MalformedInputError(
-            f"user id is {n} UTF-8 bytes long, at most {MAX_USER_ID_BYTES} are allowed"
-        )
-
-
 def iter_ledger(
     path: str | os.PathLike[str], assets: Sequence[AssetSpec], check_duplicates: bool = True
 ) -> Iterator[LedgerRow]:
@@ -288,7 +260,10 @@ def write_ledger(
 ) -> None:
     """Write a ledger CSV that ``iter_ledger`` reads back to the same units (examples, tests)."""
     specs = check_assets(assets)
-    with open(path, "w", encoding="utf-8", newline="") as fh:
+    with (
+        secure_io.open_private_writer(path) as raw,  # balances: private (0600)
+        io.TextIOWrapper(raw, encoding="utf-8", newline="") as fh,
+    ):
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["user_id", *(a.symbol for a in specs)])
         for r in rows:

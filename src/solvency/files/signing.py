@@ -14,12 +14,10 @@ asked to.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
 import secrets
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +26,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from solvency.crypto.group import Rng
-from solvency.errors import MalformedInputError, SolvencyError, VerificationError
+from solvency.errors import MalformedInputError, VerificationError
+from solvency.files import secure_io
 
 SEED_BYTES = 32
 PUBLIC_KEY_BYTES = 32
@@ -39,8 +38,8 @@ _HEX64_LINE = re.compile(r"[0-9a-f]{64}\n?")
 _SIG_LINE = re.compile(r"[0-9a-f]{128}\n?")
 
 
-class SecretFileExistsError(SolvencyError, FileExistsError):
-    """A secret file already exists and overwriting was not requested."""
+#: A secret file already exists and overwriting was not requested.
+SecretFileExistsError = secure_io.FileExistsRefusedError
 
 
 @dataclass(frozen=True)
@@ -182,47 +181,8 @@ def decode_signature(data: bytes | str, where: str = "signature file") -> bytes:
 def write_secret_file(
     path: str | os.PathLike[str], data: bytes, *, overwrite: bool = False
 ) -> None:
-    """Create ``path`` holding ``data`` with mode 0600, atomically (``write_file_atomic``)."""
-    write_file_atomic(path, data, mode=0o600, overwrite=overwrite)
-
-
-def write_file_atomic(
-    path: str | os.PathLike[str], data: bytes, *, mode: int, overwrite: bool = False
-) -> None:
-    """Create ``path`` holding ``data`` with ``mode``, atomically.
-
-    The bytes go to a temporary file in the same directory (``mkstemp`` creates it 0600), are
-    flushed to disk, and the file is then linked into place: readers never see a partial
-    file, and without ``overwrite`` an existing file is never replaced (SecretFileExistsError).
-    """
-    if not isinstance(data, bytes):
-        raise MalformedInputError("file content: expected bytes")
-    target = Path(path)
-    if not overwrite and target.exists():
-        raise SecretFileExistsError(f"{target}: already exists; refusing to overwrite it")
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if overwrite:
-            os.replace(tmp, target)
-        else:
-            # link() fails if the target appeared since the check above: no silent overwrite.
-            try:
-                os.link(tmp, target)
-            except FileExistsError:
-                raise SecretFileExistsError(
-                    f"{target}: already exists; refusing to overwrite it"
-                ) from None
-            os.unlink(tmp)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(target.parent)
+    """Create ``path`` holding ``data`` with mode 0600, atomically (``secure_io.write_atomic``)."""
+    secure_io.write_atomic(path, data, private=True, overwrite=overwrite)
 
 
 def generate_master_secret(rng: Rng | None = None) -> bytes:
@@ -302,17 +262,3 @@ def _ascii_text(data: bytes | str, where: str) -> str:
     if not isinstance(data, str):
         raise MalformedInputError(f"{where}: expected bytes or str")
     return data
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the new directory entry durable; not every platform can open a directory."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -1,0 +1,57 @@
+"""The command group: lazy loading keeps --version and --help cheap, and the one-line help it
+lists without loading a command is that command's own (benchmarks/bench_startup.py times it)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+
+import click
+import pytest
+
+from solvency.cli.app import COMMANDS, cli
+
+_LOADED = """
+import json, sys
+from solvency.cli.main import main
+sys.argv = ["solvency", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(sorted(m for m in sys.modules if m.startswith(("solvency", "jsonschema",
+      "sqlite3", "cryptography", "tqdm")))), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_listed_help_is_the_commands_own(name: str) -> None:
+    module, attr, short = COMMANDS[name]
+    command = getattr(importlib.import_module(f"solvency.cli.{module}"), attr)
+    assert isinstance(command, click.Command) and command.name == name
+    assert (command.help or "").splitlines()[0] == short
+    assert cli.get_command(click.Context(cli), name) is command
+
+
+@pytest.mark.parametrize("flag", ["--version", "--help"])
+def test_version_and_help_load_no_command(flag: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _LOADED, flag], capture_output=True, text=True, timeout=60
+    )
+    loaded = json.loads(result.stderr.splitlines()[-1])
+    assert "solvency.cli.app" in loaded
+    heavy_roots = ("jsonschema", "sqlite3", "cryptography", "tqdm")
+    heavy_layers = ("solvency.files.", "solvency.epoch", "solvency.circuits")
+    heavy = [
+        m
+        for m in loaded
+        if m.endswith("_cmd") or m.split(".")[0] in heavy_roots or m.startswith(heavy_layers)
+    ]
+    assert heavy == [], heavy
+    if flag == "--help":
+        for name, (_, _, short) in COMMANDS.items():
+            assert name in result.stdout and short.split()[0] in result.stdout
+    else:
+        assert result.stdout.startswith("solvency ")
