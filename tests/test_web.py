@@ -77,3 +77,22 @@ def test_rebuild_reproduces_the_committed_page() -> None:
         ["node", "build.mjs", "--check"], cwd=WEB, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_user_id_tables_are_current() -> None:
+    """web/src/userid-tables.gen.js is what web/gen_userid_tables.py makes from this Python's
+    unicodedata (the JavaScript refuses user ids exactly as derive.check_user_id does)."""
+    import importlib.util
+    import unicodedata
+
+    spec = importlib.util.spec_from_file_location("gen", WEB / "gen_userid_tables.py")
+    assert spec is not None and spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    committed = (WEB / "src" / "userid-tables.gen.js").read_text(encoding="utf-8")
+    if f'UNIDATA_VERSION = "{unicodedata.unidata_version}"' not in committed:
+        pytest.skip(
+            "tables made with another Unicode version than this Python's "
+            f"{unicodedata.unidata_version}"
+        )
+    assert committed == gen.render()

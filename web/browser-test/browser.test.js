@@ -48,6 +48,7 @@ after(async () => {
 async function check(c, shot = null) {
   const page = await browser.newPage();
   await page.open(PAGE);
+  if (c.user) await page.eval(`document.getElementById('user-id').value = ${JSON.stringify(c.user)}`);
   await page.setFiles('file-any', NAMES.map((n) => path.join(fx.dir, c.dir, n)));
   const v = await page.verdict();
   if (shot) await page.screenshot(path.join(ARTIFACTS, shot));

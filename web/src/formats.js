@@ -7,13 +7,13 @@ import { decodeScalar, isValidPoint } from './group.js';
 import { JsonFloat, parseJson, pyRepr } from './json.js';
 import { firstError } from './schema.js';
 import { INCLUSION_PROOF_V1, ROOT_V1 } from './schemas.gen.js';
+import { FORBIDDEN, KINDS, NAMES } from './userid-tables.gen.js';
 
 export const VERSION = 1n;
 export const INCLUSION_PROOF_FORMAT = 'solvency-inclusion-proof';
 export const ROOT_FORMAT = 'solvency-root';
 const MAX_UNITS = 2n ** 64n - 1n;
 const MAX_USER_ID_BYTES = 256;
-const ECHO_CHARS = 40;
 
 const SCHEMAS = { [INCLUSION_PROOF_FORMAT]: parseJson(INCLUSION_PROOF_V1), [ROOT_FORMAT]: parseJson(ROOT_V1) };
 
@@ -45,31 +45,63 @@ export function formatUnits(units, decimals) {
   return `${padded.slice(0, -decimals)}.${padded.slice(-decimals)}`;
 }
 
-function echo(value) {
-  const text = pyRepr(value);
-  return text.length <= ECHO_CHARS ? text : text.slice(0, ECHO_CHARS - 3) + '...';
+/** Python's ascii(): a quoted literal with every non-ASCII character escaped. */
+function pyAscii(s) {
+  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = q;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0);
+    if (ch === '\\') out += '\\\\';
+    else if (ch === q) out += '\\' + q;
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (cp < 0x20 || (cp >= 0x7f && cp < 0x100)) out += '\\x' + cp.toString(16).padStart(2, '0');
+    else if (cp >= 0x100 && cp < 0x10000) out += '\\u' + cp.toString(16).padStart(4, '0');
+    else if (cp >= 0x10000) out += '\\U' + cp.toString(16).padStart(8, '0');
+    else out += ch;
+  }
+  return out + q;
 }
 
-// Python's str.isspace() characters (strip() removes these).
-const PY_SPACE = /^[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]|[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/;
-const FORBIDDEN = [
-  [/\p{Cc}/u, 'control'],
-  [/\p{Zl}/u, 'line separator'],
-  [/\p{Zp}/u, 'paragraph separator'],
-  [/\p{Cs}/u, 'lone surrogate'],
-];
+/** derive._echo: the id as a Python literal (invisible characters escaped), cut short. */
+function echo(value) {
+  const text = pyAscii(value);
+  return text.length <= 60 ? text : text.slice(0, 57) + '...';
+}
 
-/** ledger.check_user_id */
+/** The kind of a forbidden code point (derive._forbidden_kind), or null. */
+function forbiddenKind(cp) {
+  let lo = 0;
+  let hi = FORBIDDEN.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const [first, last, kind] = FORBIDDEN[mid];
+    if (cp < first) hi = mid - 1;
+    else if (cp > last) lo = mid + 1;
+    else return KINDS[kind];
+  }
+  return null;
+}
+
+/** derive.check_user_id (section 2.1): NFC, no invisible, format, control or look-alike space
+ * characters, no surrounding spaces, at most 256 UTF-8 bytes; an id is never normalised. */
 export function checkUserId(userId) {
   if (userId === '') throw bad('user id is empty');
-  if (PY_SPACE.test(userId)) throw bad(`user id ${echo(userId)} has surrounding whitespace`);
   for (const ch of userId) {
-    for (const [re, kind] of FORBIDDEN) {
-      if (re.test(ch)) {
-        const cp = ch.codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
-        throw bad(`user id ${echo(userId)} contains ${kind} character U+${cp}`);
-      }
+    const cp = ch.codePointAt(0);
+    const kind = forbiddenKind(cp);
+    if (kind !== null) {
+      const hex = cp.toString(16).toUpperCase();
+      throw bad(`user id ${echo(userId)} contains ${kind} U+${hex.padStart(4, '0')} (${NAMES[hex] ?? 'unnamed'})`);
     }
+  }
+  if (userId.startsWith(' ') || userId.endsWith(' ')) throw bad(`user id ${echo(userId)} has surrounding whitespace`);
+  if (userId.normalize('NFC') !== userId) {
+    throw bad(
+      `user id ${echo(userId)} is not in Unicode NFC (e.g. an accent written as a separate combining mark); ` +
+        'write it in NFC: ids are never normalised for you',
+    );
   }
   const n = new TextEncoder().encode(userId).length;
   if (n > MAX_USER_ID_BYTES) throw bad(`user id is ${n} UTF-8 bytes long, at most ${MAX_USER_ID_BYTES} are allowed`);

@@ -80,7 +80,8 @@ function check() {
   setTimeout(() => {
     let outcome;
     try {
-      outcome = verifyFiles(files);
+      const userId = $('user-id').value;
+      outcome = verifyFiles(files, { userId: userId === '' ? null : userId });
     } catch (e) {
       outcome = { status: 'error', verdict: `error: internal error: ${e.message}`, balances: [], user_id: null, verify_seconds: 0 };
     }
@@ -99,6 +100,7 @@ async function take(list, slot) {
 function init() {
   for (const s of SLOTS) $(`file-${s}`).addEventListener('change', (e) => take(e.target.files, s));
   $('file-any').addEventListener('change', (e) => take(e.target.files));
+  $('user-id').addEventListener('change', () => check());
   const drop = $('drop');
   drop.addEventListener('dragover', (e) => {
     e.preventDefault();

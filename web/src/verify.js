@@ -1,9 +1,11 @@
 // `solvency verify PROOF --root root.json --pubkey signing.pub` in the browser, after
 // cli/verify_cmd.py. Checks, in order, stopping at the first failure:
 //   1. the root file's Ed25519 signature (RFC 8032, strict: canonical S and points);
-//   2. the proof's epoch, assets and height equal the published root's;
-//   3. the root in the proof file equals the published root;
-//   4. the leaf, recomputed from the user's id, secret and balances, with the siblings gives the
+//   2. with a user id given (the CLI's --user): the proof is that user's;
+//   3. the root's parameters are the protocol's, and the proof's epoch, assets and height
+//      equal the published root's;
+//   4. the root in the proof file equals the published root;
+//   5. the leaf, recomputed from the user's id, secret and balances, with the siblings gives the
 //      root hash and commitments, and every sibling's range proof verifies.
 // Reading a file that is not well formed is bad input (status "error", the CLI's exit 2); a
 // check that fails is status "failed" (exit 1).
@@ -17,7 +19,17 @@ import { pyRepr } from './json.js';
 
 export const OUTPUT_FORMAT = 'solvency-web-verify-output';
 
+/** circuits.parameters.check_root_parameters: the relations checked here are fixed. */
+function checkRootParameters(root) {
+  if (root.range_bits !== 64) {
+    throw new VerificationError(
+      `root parameters: the root declares ${root.range_bits}-bit range proofs; every node is proven in [0, 2^64) (PROTOCOL section 5)`,
+    );
+  }
+}
+
 function compareWithRoot(proof, root) {
+  checkRootParameters(root);
   if (proof.epoch !== root.epoch) {
     throw new VerificationError(
       `epoch mismatch: the proof is for epoch ${proof.epoch}, the root is for epoch ${root.epoch}`,
@@ -30,7 +42,6 @@ function compareWithRoot(proof, root) {
   if (proof.height !== root.height) {
     throw new VerificationError(`height mismatch: the proof has ${proof.height} levels, the root says ${root.height}`);
   }
-  if (root.range_bits !== 64) throw new VerificationError(`the root declares ${root.range_bits}-bit range proofs, not 64`);
   const sameRoot =
     equalBytes(proof.root.hash, root.root.hash) &&
     proof.root.commitments.length === root.root.commitments.length &&
@@ -43,9 +54,10 @@ const oneLine = (message) => message.split(/\s+/).filter(Boolean).join(' ');
 /**
  * Check one proof against the published root. `files` maps proof, root, sig and pubkey to
  * {name, bytes}; the names appear in messages as the CLI prints the paths it was given.
+ * `userId`, when given, must be the proof's user (else "user mismatch", as with --user).
  * Returns the outcome; never throws for bad input or a failed check.
  */
-export function verifyFiles(files, now = () => performance.now()) {
+export function verifyFiles(files, { userId = null, now = () => performance.now() } = {}) {
   const start = now();
   const outcome = {
     format: OUTPUT_FORMAT,
@@ -60,6 +72,7 @@ export function verifyFiles(files, now = () => performance.now()) {
     root_checked: false,
     signature_checked: false,
     key_fingerprint: null,
+    user_checked: userId !== null,
     verdict: null,
     verify_seconds: 0,
   };
@@ -95,6 +108,7 @@ export function verifyFiles(files, now = () => performance.now()) {
     stage = 'root';
     root = parseRoot(files.root.bytes);
     outcome.root_hash = bytesToHex(root.root.hash);
+    outcome.root_checked = true;
     stage = 'pubkey';
     pk = parsePublicKey(files.pubkey.bytes, files.pubkey.name);
     stage = 'sig';
@@ -118,10 +132,13 @@ export function verifyFiles(files, now = () => performance.now()) {
     }
     outcome.signature_checked = true;
     outcome.key_fingerprint = bytesToHex(sha256(pk));
-    outcome.root_checked = true;
-    // 2, 3. The proof belongs to this published root.
+    // 2. The proof is the user's own.
+    if (userId !== null && proof.user_id !== userId) {
+      throw new VerificationError(`user mismatch: this proof is for user ${pyRepr(proof.user_id)}, not ${pyRepr(userId)}`);
+    }
+    // 3, 4. The proof belongs to this published root.
     compareWithRoot(proof, root);
-    // 4. The leaf is under the root and every sibling is range-proven.
+    // 5. The leaf is under the root and every sibling is range-proven.
     verifyInclusion(proof, root.root.hash, root.root.commitments);
   } catch (e) {
     if (!(e instanceof VerificationError)) throw e;

@@ -37,7 +37,7 @@ const STATUS = { 0: 'verified', 1: 'failed', 2: 'error' };
 
 for (const c of manifest.cases) {
   test(`${c.name}: same verdict as solvency verify (${STATUS[c.exit_code]})`, () => {
-    const out = verifyFiles(caseFiles(path.join(fx.dir, c.dir)));
+    const out = verifyFiles(caseFiles(path.join(fx.dir, c.dir)), { userId: c.user ?? null });
     assert.equal(out.status, STATUS[c.exit_code], out.error ?? '');
     assert.equal(out.status, c.cli.status);
     assert.equal(out.error, c.cli.error);
@@ -47,6 +47,7 @@ for (const c of manifest.cases) {
       assert.equal(out.root_hash, c.cli.root_hash);
       assert.deepEqual(out.balances, c.cli.balances);
       assert.equal(out.key_fingerprint, c.cli.key_fingerprint);
+      assert.equal(out.user_checked, c.cli.user_checked);
     }
   });
 }

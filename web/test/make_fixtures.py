@@ -32,6 +32,7 @@ from click.testing import CliRunner
 from solvency.cli.app import cli
 from solvency.crypto import group
 from solvency.epoch.synthetic import write_synthetic_ledger
+from solvency.files import signing
 from solvency.files.ledger import format_units
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,9 +73,11 @@ class Cases:
         root: Path | bytes,
         sig: Path | bytes,
         pub: Path | bytes,
+        user: str | None = None,
         **meta: Any,
     ) -> None:
-        """A case folder with the four files, and the CLI's verdict on them."""
+        """A case folder with the four files, and the CLI's verdict on them (with ``--user``
+        when ``user`` is given)."""
         folder = self.out / name
         folder.mkdir(parents=True)
         for src, dst in zip((proof, root, sig, pub), NAMES, strict=True):
@@ -82,13 +85,17 @@ class Cases:
         here = Path.cwd()
         os.chdir(folder)
         try:
-            result = run("verify", *NAMES[:1], "--root", NAMES[1], "--pubkey", NAMES[3], "--json")
+            extra = ["--user", user] if user is not None else []
+            result = run(
+                "verify", NAMES[0], "--root", NAMES[1], "--pubkey", NAMES[3], *extra, "--json"
+            )
         finally:
             os.chdir(here)
         self.cases.append(
             {
                 "name": name,
                 "dir": name,
+                "user": user,
                 "exit_code": result.exit_code,
                 "cli": json.loads(result.stdout),
             }
@@ -206,6 +213,14 @@ def _user_id_space(doc: dict[str, Any]) -> None:
     doc["user_id"] = doc["user_id"] + " "
 
 
+def _user_id_zero_width(doc: dict[str, Any]) -> None:
+    doc["user_id"] = doc["user_id"][:2] + "\u200b" + doc["user_id"][2:]
+
+
+def _user_id_not_nfc(doc: dict[str, Any]) -> None:
+    doc["user_id"] = doc["user_id"] + "e\u0301"
+
+
 def _amount_mismatch(doc: dict[str, Any]) -> None:
     doc["balances"][0]["amount"] = "0.1"
 
@@ -233,6 +248,8 @@ TAMPERS: dict[str, Callable[[dict[str, Any]], None]] = {
     "malformed-position": _position_too_big,
     "malformed-height-float": _height_float,
     "malformed-user-id-space": _user_id_space,
+    "malformed-user-id-zero-width": _user_id_zero_width,
+    "malformed-user-id-not-nfc": _user_id_not_nfc,
     "malformed-amount": _amount_mismatch,
     "malformed-short-range-proof": _short_range_proof,
     "malformed-uppercase-hash": _uppercase_hash,
@@ -287,6 +304,23 @@ def tamper_cases(cases: Cases, work: Path, assets: tuple[str, ...], tag: str) ->
             ]
         data = (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
         cases.add(f"tamper-{tag}-root-{field}", proofs[0], data, sig, pub, tamper=f"root-{field}")
+    # --user: the user's own file verifies, another user's is refused.
+    uid = load(proofs[0])["user_id"]
+    cases.add(f"tamper-{tag}-user-own", proofs[0], root, sig, pub, user=uid, tamper="user-own")
+    cases.add(f"tamper-{tag}-user-other", proofs[1], root, sig, pub, user=uid, tamper="user-other")
+    # A root validly signed by the exchange's key that declares other parameters.
+    doc = load(root)
+    doc["parameters"]["range_bits"] = 32
+    data = (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+    key = signing.load_signing_key(work / "keys" / "signing.key")
+    cases.add(
+        f"tamper-{tag}-root-range-bits-32",
+        proofs[0],
+        data,
+        signing.encode_signature(key.sign(data)),
+        pub,
+        tamper="root-parameters",
+    )
     # Malformed signature and key files.
     cases.add(
         f"tamper-{tag}-sig-not-hex", proofs[0], root, b"zz" * 64 + b"\n", pub, tamper="sig-not-hex"
