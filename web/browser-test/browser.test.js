@@ -49,7 +49,8 @@ async function check(c, shot = null) {
   const page = await browser.newPage();
   await page.open(PAGE);
   if (c.user) await page.eval(`document.getElementById('user-id').value = ${JSON.stringify(c.user)}`);
-  await page.setFiles('file-any', NAMES.map((n) => path.join(fx.dir, c.dir, n)));
+  const names = NAMES.concat(c.log ? ['checkpoint', 'log-proof.json'] : []);
+  await page.setFiles('file-any', names.map((n) => path.join(fx.dir, c.dir, n)));
   const v = await page.verdict();
   if (shot) await page.screenshot(path.join(ARTIFACTS, shot));
   await page.send('Page.close').catch(() => {});

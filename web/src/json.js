@@ -15,7 +15,7 @@ export class JsonFloat {
 const MAX_DEPTH = 900;
 
 /** Offset of the first byte that does not start a valid UTF-8 sequence, or -1. */
-function badUtf8(bytes) {
+export function badUtf8(bytes) {
   let i = 0;
   const n = bytes.length;
   while (i < n) {

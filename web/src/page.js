@@ -4,7 +4,15 @@
 import { verifyFiles } from './verify.js';
 
 const SLOTS = ['proof', 'root', 'sig', 'pubkey'];
-const LABELS = { proof: 'your proof file', root: 'root.json', sig: 'root.json.sig', pubkey: 'signing.pub' };
+const LOG_SLOTS = ['checkpoint', 'logProof'];
+const LABELS = {
+  proof: 'your proof file',
+  root: 'root.json',
+  sig: 'root.json.sig',
+  pubkey: 'signing.pub',
+  checkpoint: 'the log checkpoint',
+  logProof: 'the log inclusion proof',
+};
 const files = {};
 const $ = (id) => document.getElementById(id);
 
@@ -17,6 +25,8 @@ function classify(f) {
   const head = new TextDecoder().decode(f.bytes.subarray(0, 4096));
   if (head.trimStart().startsWith('-----BEGIN')) return 'pubkey';
   if (/^[0-9a-f]{128}\n?$/.test(head)) return 'sig';
+  if (head.includes('\n\n\u2014 ')) return 'checkpoint';
+  if (head.includes('"solvency-log-inclusion-proof"')) return 'logProof';
   if (head.includes('"solvency-root"')) return 'root';
   if (head.includes('"solvency-inclusion-proof"')) return 'proof';
   if (/\.sig$/i.test(f.name)) return 'sig';
@@ -42,6 +52,10 @@ function show(outcome) {
   setText('out-epoch', outcome.epoch ?? '');
   $('out-root').firstElementChild.textContent = outcome.root_hash ?? '';
   $('out-key').firstElementChild.textContent = outcome.key_fingerprint ?? 'not checked';
+  $('row-log').classList.toggle('hidden', !outcome.log);
+  $('out-log').firstElementChild.textContent = outcome.log
+    ? `${outcome.log.checkpoint.origin}, size ${outcome.log.checkpoint.tree_size}, root ${outcome.log.checkpoint.root_hash} (entry ${outcome.log.leaf_index})`
+    : '';
   const table = $('balances');
   const body = table.tBodies[0];
   body.replaceChildren();
@@ -70,7 +84,7 @@ function waiting() {
 }
 
 function check() {
-  for (const s of SLOTS) setText(`chosen-${s}`, files[s] ? `✓ ${files[s].name}` : '');
+  for (const s of [...SLOTS, ...LOG_SLOTS]) setText(`chosen-${s}`, files[s] ? `✓ ${files[s].name}` : '');
   if (SLOTS.some((s) => !files[s])) return waiting();
   const verdict = $('verdict');
   $('result').dataset.status = 'checking';
@@ -94,11 +108,18 @@ async function take(list, slot) {
     const f = await readFile(file);
     files[slot ?? classify(f)] = f;
   }
+  // One of the two log files alone waits for the other (the CLI refuses one without the other).
+  if (!files.checkpoint !== !files.logProof) {
+    $('log-slots').open = true;
+    for (const s of [...SLOTS, ...LOG_SLOTS]) setText(`chosen-${s}`, files[s] ? `✓ ${files[s].name}` : '');
+    $('verdict').textContent = `Waiting for: ${files.checkpoint ? LABELS.logProof : LABELS.checkpoint} (or reload the page to check without the log).`;
+    return;
+  }
   check();
 }
 
 function init() {
-  for (const s of SLOTS) $(`file-${s}`).addEventListener('change', (e) => take(e.target.files, s));
+  for (const s of [...SLOTS, ...LOG_SLOTS]) $(`file-${s}`).addEventListener('change', (e) => take(e.target.files, s));
   $('file-any').addEventListener('change', (e) => take(e.target.files));
   $('user-id').addEventListener('change', () => check());
   const drop = $('drop');

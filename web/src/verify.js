@@ -7,14 +7,16 @@
 //   4. the root in the proof file equals the published root;
 //   5. the leaf, recomputed from the user's id, secret and balances, with the siblings gives the
 //      root hash and commitments, and every sibling's range proof verifies.
+// With a log checkpoint and the epoch's log inclusion proof (section 9.7), a last check: the
+// checkpoint is signed by the same key and the signed root is an entry of the log's tree.
 // Reading a file that is not well formed is bad input (status "error", the CLI's exit 2); a
 // check that fails is status "failed" (exit 1).
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, equalBytes } from './bytes.js';
 import { MalformedInputError, VerificationError } from './errors.js';
 import { formatUnits, parseInclusionProof, parsePublicKey, parseRoot, parseSignature } from './formats.js';
 import { verifyInclusion } from './inclusion.js';
+import { b64encode, ed25519Verify, parseCheckpoint, parseLogInclusionProof, verifyRootInLog } from './log.js';
 import { pyRepr } from './json.js';
 
 export const OUTPUT_FORMAT = 'solvency-web-verify-output';
@@ -52,8 +54,8 @@ function compareWithRoot(proof, root) {
 const oneLine = (message) => message.split(/\s+/).filter(Boolean).join(' ');
 
 /**
- * Check one proof against the published root. `files` maps proof, root, sig and pubkey to
- * {name, bytes}; the names appear in messages as the CLI prints the paths it was given.
+ * Check one proof against the published root. `files` maps proof, root, sig and pubkey (and,
+ * optionally together, checkpoint and logProof) to {name, bytes}; the names appear in messages as the CLI prints the paths it was given.
  * `userId`, when given, must be the proof's user (else "user mismatch", as with --user).
  * Returns the outcome; never throws for bad input or a failed check.
  */
@@ -73,6 +75,8 @@ export function verifyFiles(files, { userId = null, now = () => performance.now(
     signature_checked: false,
     key_fingerprint: null,
     user_checked: userId !== null,
+    log_checked: false,
+    log: null,
     verdict: null,
     verify_seconds: 0,
   };
@@ -91,10 +95,17 @@ export function verifyFiles(files, { userId = null, now = () => performance.now(
       return done();
     }
   }
+  if (!files.checkpoint !== !files.logProof) {
+    outcome.error = '--checkpoint and --log-proof go together';
+    outcome.file = files.checkpoint ? 'logProof' : 'checkpoint';
+    return done();
+  }
   let proof;
   let root;
   let pk;
   let sig;
+  let checkpoint = null;
+  let logProof = null;
   let stage = 'proof';
   try {
     proof = parseInclusionProof(files.proof.bytes);
@@ -113,6 +124,19 @@ export function verifyFiles(files, { userId = null, now = () => performance.now(
     pk = parsePublicKey(files.pubkey.bytes, files.pubkey.name);
     stage = 'sig';
     sig = parseSignature(files.sig.bytes, files.sig.name);
+    if (files.checkpoint) {
+      stage = 'checkpoint';
+      checkpoint = parseCheckpoint(files.checkpoint.bytes, files.checkpoint.name);
+      stage = 'logProof';
+      logProof = parseLogInclusionProof(files.logProof.bytes);
+      // Sizes and origins are compared before any check: a mismatch is bad input.
+      if (logProof.origin !== checkpoint.origin || logProof.treeSize !== checkpoint.size) {
+        throw new MalformedInputError(
+          `--log-proof: it is for log ${pyRepr(logProof.origin)} at size ${logProof.treeSize}, ` +
+            `the checkpoint is ${pyRepr(checkpoint.origin)} at size ${checkpoint.size}`,
+        );
+      }
+    }
   } catch (e) {
     if (!(e instanceof MalformedInputError)) throw e;
     outcome.error = e.message;
@@ -121,13 +145,7 @@ export function verifyFiles(files, { userId = null, now = () => performance.now(
   }
   try {
     // 1. Ed25519.Verify(pk, root.json bytes, sig)
-    let valid = false;
-    try {
-      valid = ed25519.verify(sig, files.root.bytes, pk, { zip215: false });
-    } catch {
-      valid = false;
-    }
-    if (!valid) {
+    if (!ed25519Verify(sig, files.root.bytes, pk)) {
       throw new VerificationError(`signature: ${files.root.name} is not signed by the key in ${files.pubkey.name}`);
     }
     outcome.signature_checked = true;
@@ -140,7 +158,29 @@ export function verifyFiles(files, { userId = null, now = () => performance.now(
     compareWithRoot(proof, root);
     // 5. The leaf is under the root and every sibling is range-proven.
     verifyInclusion(proof, root.root.hash, root.root.commitments);
+    // 6. The signed root is an entry of the log the checkpoint commits to.
+    if (checkpoint !== null) {
+      verifyRootInLog(checkpoint, pk, logProof, files.root.bytes, root.epoch);
+      outcome.log_checked = true;
+      outcome.log = {
+        checkpoint: {
+          origin: checkpoint.origin,
+          tree_size: Number(checkpoint.size),
+          root_hash: b64encode(checkpoint.rootHash),
+          sha256: bytesToHex(sha256(files.checkpoint.bytes)),
+          text: checkpoint.text,
+        },
+        leaf_index: Number(logProof.leafIndex),
+        tree_size: Number(logProof.treeSize),
+      };
+    }
   } catch (e) {
+    if (e instanceof MalformedInputError) {
+      // A log path of the wrong length is malformed (the CLI's exit 2), found while checking.
+      outcome.error = e.message;
+      outcome.file = 'logProof';
+      return done();
+    }
     if (!(e instanceof VerificationError)) throw e;
     outcome.status = 'failed';
     outcome.error = e.message;
@@ -149,6 +189,10 @@ export function verifyFiles(files, { userId = null, now = () => performance.now(
   outcome.status = 'verified';
   outcome.verdict =
     `VERIFIED: the balances of user ${pyRepr(proof.user_id)} are included in the published root ` +
-    `of epoch ${proof.epoch}, signed by key ${outcome.key_fingerprint.slice(0, 16)}`;
+    `of epoch ${proof.epoch}, signed by key ${outcome.key_fingerprint.slice(0, 16)}` +
+    (outcome.log === null
+      ? ''
+      : `, and that root is entry ${outcome.log.leaf_index} of the log ${outcome.log.checkpoint.origin} ` +
+        `(checkpoint size ${outcome.log.checkpoint.tree_size})`);
   return done();
 }

@@ -48,6 +48,8 @@ for (const c of manifest.cases) {
       assert.deepEqual(out.balances, c.cli.balances);
       assert.equal(out.key_fingerprint, c.cli.key_fingerprint);
       assert.equal(out.user_checked, c.cli.user_checked);
+      assert.equal(out.log_checked, c.cli.log_checked);
+      assert.deepEqual(out.log, c.cli.log);
     }
   });
 }

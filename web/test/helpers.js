@@ -23,10 +23,18 @@ export function readFile(p, name = path.basename(p)) {
 
 /** The four files of a case folder, named as the CLI was given them. */
 export function caseFiles(dir) {
-  return {
+  const files = {
     proof: readFile(path.join(dir, 'proof.json')),
     root: readFile(path.join(dir, 'root.json')),
     sig: readFile(path.join(dir, 'root.json.sig')),
     pubkey: readFile(path.join(dir, 'signing.pub')),
   };
+  if (fs.existsSync(path.join(dir, 'checkpoint'))) {
+    files.checkpoint = readFile(path.join(dir, 'checkpoint'));
+    files.logProof = readFile(path.join(dir, 'log-proof.json'));
+  }
+  return files;
 }
+
+/** The files of a case folder, in the order the page's "all at once" picker takes them. */
+export const CASE_NAMES = ['proof.json', 'root.json', 'root.json.sig', 'signing.pub', 'checkpoint', 'log-proof.json'];

@@ -33,6 +33,7 @@ from solvency.cli.app import cli
 from solvency.crypto import group
 from solvency.epoch.synthetic import write_synthetic_ledger
 from solvency.files import signing
+from solvency.files.checkpoint import SignedCheckpoint
 from solvency.files.ledger import format_units
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,6 +41,7 @@ GOLDEN = REPO / "tests" / "vectors" / "golden-v1"
 ONE_ASSET = ("BTC:8",)
 THREE_ASSETS = ("BTC:8", "ETH:18", "USDT:6")
 NAMES = ("proof.json", "root.json", "root.json.sig", "signing.pub")
+LOG_NAMES = ("checkpoint", "log-proof.json")
 
 
 def run(*args: object) -> Any:
@@ -74,6 +76,7 @@ class Cases:
         sig: Path | bytes,
         pub: Path | bytes,
         user: str | None = None,
+        log: tuple[Path | bytes, Path | bytes] | None = None,
         **meta: Any,
     ) -> None:
         """A case folder with the four files, and the CLI's verdict on them (with ``--user``
@@ -82,10 +85,14 @@ class Cases:
         folder.mkdir(parents=True)
         for src, dst in zip((proof, root, sig, pub), NAMES, strict=True):
             (folder / dst).write_bytes(src if isinstance(src, bytes) else src.read_bytes())
+        extra = ["--user", user] if user is not None else []
+        if log is not None:
+            for src, dst in zip(log, LOG_NAMES, strict=True):
+                (folder / dst).write_bytes(src if isinstance(src, bytes) else src.read_bytes())
+            extra += ["--checkpoint", LOG_NAMES[0], "--log-proof", LOG_NAMES[1]]
         here = Path.cwd()
         os.chdir(folder)
         try:
-            extra = ["--user", user] if user is not None else []
             result = run(
                 "verify", NAMES[0], "--root", NAMES[1], "--pubkey", NAMES[3], *extra, "--json"
             )
@@ -96,6 +103,7 @@ class Cases:
                 "name": name,
                 "dir": name,
                 "user": user,
+                "log": log is not None,
                 "exit_code": result.exit_code,
                 "cli": json.loads(result.stdout),
             }
@@ -321,6 +329,8 @@ def tamper_cases(cases: Cases, work: Path, assets: tuple[str, ...], tag: str) ->
         pub,
         tamper="root-parameters",
     )
+    # The log (PROTOCOL section 9.7): e1 then e2 appended; the checkpoint and e1's proof.
+    log_cases(cases, work, tag, proofs[0], root, sig, pub)
     # Malformed signature and key files.
     cases.add(
         f"tamper-{tag}-sig-not-hex", proofs[0], root, b"zz" * 64 + b"\n", pub, tamper="sig-not-hex"
@@ -330,6 +340,57 @@ def tamper_cases(cases: Cases, work: Path, assets: tuple[str, ...], tag: str) ->
     )
     cases.add(f"tamper-{tag}-proof-not-json", b"{", root, sig, pub, tamper="proof-not-json")
     cases.add(f"tamper-{tag}-proof-not-utf8", b'{"a": "\xff"}', root, sig, pub, tamper="not-utf8")
+
+
+def log_cases(
+    cases: Cases, work: Path, tag: str, proof: Path, root: Path, sig: Path, pub: Path
+) -> None:
+    keys = work / "keys"
+    log = work / "log"
+    ok("log", "append", log, work / "e1", "--keys", keys)
+    ok("log", "prove", log, "--epoch", "e1", "--out", work / "p1-size1.json")
+    checkpoint1 = (log / "checkpoint").read_bytes()
+    ok("log", "append", log, work / "e2", "--keys", keys)
+    ok("log", "prove", log, "--epoch", "e1", "--out", work / "p1.json")
+    ok("log", "prove", log, "--epoch", "e2", "--out", work / "p2.json")
+    checkpoint = log / "checkpoint"
+    p1 = work / "p1.json"
+
+    def edited(edit: Callable[[dict[str, Any]], None]) -> bytes:
+        doc = load(p1)
+        edit(doc)
+        return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+
+    def flip_path(doc: dict[str, Any]) -> None:
+        doc["path"][0] = _flip_hex(doc["path"][0])
+
+    def short_path(doc: dict[str, Any]) -> None:
+        doc["path"] = []
+
+    # The same tree head signed by another key under the log's name.
+    signed = SignedCheckpoint.from_bytes(checkpoint.read_bytes())
+    other_key = signing.load_signing_key(work / "other-keys" / "signing.key")
+    forged = SignedCheckpoint.sign(signed.checkpoint, other_key).to_bytes()
+    text = checkpoint.read_text(encoding="utf-8")
+    body, _, sigs = text.partition("\n\n")
+    pad = f"{body}\n\n{sigs}".replace(body.splitlines()[1], body.splitlines()[1] + "x", 1)
+    for name, log_files, kind in (
+        ("log-ok", (checkpoint, p1), "log-ok"),
+        ("log-other-key", (forged, p1), "log-other-key"),
+        ("log-other-epoch", (checkpoint, work / "p2.json"), "log-other-epoch"),
+        ("log-not-in-log", (checkpoint, edited(flip_path)), "log-not-in-log"),
+        ("log-size-mismatch", (checkpoint1, p1), "log-size-mismatch"),
+        ("log-size1-ok", (checkpoint1, work / "p1-size1.json"), "log-size1-ok"),
+        ("log-short-path", (checkpoint, edited(short_path)), "log-short-path"),
+        ("log-origin-mismatch", (pad.encode(), p1), "log-origin-mismatch"),
+        ("log-malformed-checkpoint", (b"not a checkpoint\n", p1), "log-malformed-checkpoint"),
+        (
+            "log-checkpoint-no-newline",
+            (checkpoint.read_bytes()[:-1], p1),
+            "log-malformed-checkpoint",
+        ),
+    ):
+        cases.add(f"tamper-{tag}-{name}", proof, root, sig, pub, log=log_files, tamper=kind)
 
 
 def main() -> None:
