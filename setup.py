@@ -1,4 +1,5 @@
-"""Builds the optional native Keccak-f[1600] (src/solvency/crypto/_keccakf.c).
+"""Builds the optional native Keccak-f[1600] (src/solvency/crypto/_keccakf.c) and the native
+Pippenger over libdecaf (src/solvency/crypto/_decafmsm.c).
 
 Project metadata lives in pyproject.toml; this file only adds the C extension. The
 extension is optional: when no C compiler (or no Python headers) is available the build
@@ -31,7 +32,7 @@ class OptionalBuildExt(build_ext):
     @staticmethod
     def _warn(exc: Exception) -> None:
         print(
-            f"warning: native Keccak not built ({exc}); the pure-Python permutation is used",
+            f"warning: native extension not built ({exc}); the pure-Python code is used",
             file=sys.stderr,
         )
 
@@ -43,7 +44,15 @@ setup(
             sources=["src/solvency/crypto/_keccakf.c"],
             extra_compile_args=["-O2"],
             optional=True,
-        )
+        ),
+        # Variable-time Pippenger over libdecaf's points (the verifier's sum); it calls
+        # libdecaf through pointers from group_decaf, so it needs no libdecaf headers.
+        Extension(
+            "solvency.crypto._decafmsm",
+            sources=["src/solvency/crypto/_decafmsm.c"],
+            extra_compile_args=["-O2"],
+            optional=True,
+        ),
     ],
     cmdclass={"build_ext": OptionalBuildExt},
 )

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from solvency.crypto import group
 from solvency.crypto.bulletproofs import RangeProof, verify_batch
@@ -116,6 +117,55 @@ def verify_collateral(
         verify_batch([item])
     except SolvencyError as exc:
         raise VerificationError(f"{where} does not verify: debt not covered") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class CollateralItem:
+    """One leaf's collateral proof to check: the leaf index, its 2a commitments (equity then
+    debt, as stored in the tree), the high-limb commitment and the proof bytes."""
+
+    index: int
+    commitments: tuple[bytes, ...]
+    C_hi: bytes
+    proof: bytes
+
+
+def _collateral_batch_item(
+    epoch: str, item: CollateralItem, weights: Weights
+) -> tuple[RangeProof, list[bytes], int, Transcript]:
+    a = len(weights.collateral)
+    if len(item.commitments) != 2 * a:
+        raise InvalidParameterError("need 2a commitments: equity then debt")
+    C_X = collateral_commitment(item.commitments[:a], item.commitments[a:], weights)
+    group.decode_point(item.C_hi, "C_hi")
+    # C_lo = C_X - 2^64 C_hi
+    C_lo = group.sub(C_X, group.mul(_LIMB, item.C_hi))
+    return (
+        RangeProof.from_bytes(item.proof),
+        [C_lo, item.C_hi],
+        64,
+        collateral_transcript(epoch, item.index),
+    )
+
+
+def verify_collateral_batch(
+    epoch: str, items: Sequence[CollateralItem], weights: Weights, rng: Rng | None = None
+) -> None:
+    """Check many leaves' collateral proofs in one ``verify_batch``; when the batch fails,
+    check them one by one so the VerificationError names the first leaf at fault."""
+    if not items:
+        return
+    try:
+        verify_batch([_collateral_batch_item(epoch, it, weights) for it in items], rng=rng)
+        return
+    except SolvencyError:
+        pass
+    a = len(weights.collateral)
+    for it in items:
+        verify_collateral(
+            epoch, it.index, it.commitments[:a], it.commitments[a:], weights, it.C_hi, it.proof
+        )
+    raise VerificationError("collateral proof batch does not verify")
 
 
 def net_liability_commitment(equity_root: bytes, debt_root: bytes) -> bytes:

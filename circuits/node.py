@@ -8,6 +8,11 @@ Relations, per asset k:
               h   = SHA256(b"solvency/v1/node" || C(L) || h(L) || C(R) || h(R))
     padding:  C_k = Com(0, r_k(s)),  h = SHA256(b"solvency/v1/pad" || s)
 
+A margin leaf (section 10.3) has 2a commitments, equity then debt, and its own tag:
+
+    margin leaf: E_k = Com(e_k, r_k),  F_k = Com(d_k, r_{a+k}),
+                 h   = SHA256(b"solvency/v2/margin-leaf" || leaf_id || E_0..E_{a-1} || F_0..F_{a-1})
+
 The internal hash binds both children's commitments and hashes, not their sum: with a hash of
 the sum only, an exchange could show two users one subtree counted once (Maxwell-tree attack,
 Hu, Zhang and Guo, ePrint 2018/1139).
@@ -27,11 +32,14 @@ _PC = PedersenGens.default()
 _TAG_LEAF = b"solvency/v1/leaf"
 _TAG_NODE = b"solvency/v1/node"
 _TAG_PAD = b"solvency/v1/pad"
+_TAG_MARGIN_LEAF = b"solvency/v2/margin-leaf"
 
 
-def leaf_hash(leaf_id: bytes, commitments: Sequence[bytes]) -> bytes:
-    """h = SHA256(b"solvency/v1/leaf" || leaf_id || C_0 || .. || C_{a-1})."""
-    return hashlib.sha256(_TAG_LEAF + leaf_id + b"".join(commitments)).digest()
+def leaf_hash(leaf_id: bytes, commitments: Sequence[bytes], margin: bool = False) -> bytes:
+    """h = SHA256(b"solvency/v1/leaf" || leaf_id || C_0 || .. || C_{a-1}); a margin leaf's
+    tag is b"solvency/v2/margin-leaf" and its commitments are E_0..E_{a-1}, F_0..F_{a-1}."""
+    tag = _TAG_MARGIN_LEAF if margin else _TAG_LEAF
+    return hashlib.sha256(tag + leaf_id + b"".join(commitments)).digest()
 
 
 def node_hash(
@@ -68,6 +76,18 @@ def leaf_commitments(
     r = derive.blindings(user_secret, len(balances))
     C = tuple(_PC.commit(v_k, r_k) for v_k, r_k in zip(balances, r, strict=True))
     return C, leaf_hash(derive._leaf_id(uid, bytes(user_secret)), C)
+
+
+def margin_leaf_commitments(
+    user_id: str, user_secret: bytes, equity: Sequence[int], debt: Sequence[int]
+) -> tuple[tuple[bytes, ...], bytes]:
+    """(E_0..E_{a-1} F_0..F_{a-1}, h) of a margin leaf, recomputed from the user's own data:
+    E_k = Com(e_k, r_k), F_k = Com(d_k, r_{a+k})."""
+    uid = derive.check_user_id(user_id)
+    values = (*equity, *debt)
+    r = derive.blindings(user_secret, len(values))
+    C = tuple(_PC.commit(v, r_k) for v, r_k in zip(values, r, strict=True))
+    return C, leaf_hash(derive._leaf_id(uid, bytes(user_secret)), C, margin=True)
 
 
 def parent(

@@ -49,6 +49,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "demo",
         "Run the whole flow (exchange, users, auditor, tampering) with timings.",
     ),
+    "reserves": (
+        "reserves_cmd",
+        "reserves_group",
+        "Proof of reserves: address ownership and a proof that reserves cover liabilities.",
+    ),
     "log": (
         "log_cmd",
         "log_group",
@@ -110,6 +115,8 @@ def cli() -> None:
     User:      solvency verify PROOF.json --root root.json --pubkey signing.pub --user ID
     Auditor:   solvency audit root.json --liabilities FILE --tree TREE --pubkey signing.pub
     Log:       solvency log append LOG_DIR EPOCH_DIR --keys KEYS; solvency log verify CHECKPOINT
+    Reserves:  solvency reserves verify RESERVES.csv --root root.json --pubkey signing.pub;
+               solvency reserves prove EPOCH_DIR --reserves RESERVES.csv --keys KEYS --out FILE
 
     With --json every command prints one JSON object on stdout, also for errors. Exit codes:
     0 ok or verified, 1 verification failed, 2 bad input or usage, 130 interrupted.

@@ -7,8 +7,18 @@ Writes, under ``--out DIR``:
     private/liabilities.json  totals and root blindings R_k (section 8.2), for the auditor
     private/epoch.sqlite      the tree database (section 8.4), kept by the exchange
 
+With an asset config (version 2) whose ``margin`` is set, the ledger is a margin ledger
+(docs/PROTOCOL.md section 10): a negative amount is a debt, the files are version 2 (the
+signed root carries the prices and haircuts), and a ledger in which some user's debt is not
+covered by haircut collateral is refused (exit 2, row named, nothing written).
+
 A refused ledger leaves nothing behind: what this run created is removed. A rerun on a DIR
-whose database exists resumes that build (the database is never removed).
+whose database exists resumes that build (the database is never removed). A rerun of a
+completed build leaves root.json and root.json.sig byte for byte as they are: ``created`` is
+the time the build first completed, kept in the database, and an existing signed root is only
+ever confirmed, never rewritten. A rerun with another ledger, master key, height or assets is
+refused by the builder; one with another signing key, or that would change what root.json
+says (``--publish-totals`` given or dropped), is refused here.
 """
 
 from __future__ import annotations
@@ -25,9 +35,10 @@ import click
 from solvency import __version__
 from solvency.crypto import derive
 from solvency.epoch.builder import BuildSummary, build_epoch, store_path
-from solvency.errors import SolvencyError
+from solvency.errors import InvalidParameterError, SolvencyError, VerificationError
 from solvency.files import formats, secure_io, signing
-from solvency.files.ledger import AssetSpec, load_asset_config
+from solvency.files.ledger import AssetSpec
+from solvency.files.margin import AssetConfig, MarginParams, load_config
 
 from .keyfiles import signing_paths, write_public_file
 from .options import EXISTING_FILE
@@ -81,6 +92,8 @@ class BuildResult:
             "internal": s.internal,
             "padding": s.padding,
             "range_proofs": s.range_proofs,
+            "margin": s.margin is not None,
+            "collateral_proofs": s.collateral_proofs,
             "height": s.height,
             "root_hash": s.root_hash.hex(),
             "files": {
@@ -95,13 +108,18 @@ class BuildResult:
 
 
 def parse_assets(specs: Sequence[str], config: Path | None) -> tuple[AssetSpec, ...]:
+    return parse_config(specs, config).assets
+
+
+def parse_config(specs: Sequence[str], config: Path | None) -> AssetConfig:
+    """The assets (and margin parameters, from a version 2 config) to build with."""
     if specs and config is not None:
         raise click.UsageError("give --asset options or --assets-config, not both")
     if config is not None:
-        return load_asset_config(config)
+        return load_config(config)
     if not specs:
         raise click.UsageError("name the assets: --asset SYMBOL:DECIMALS ... or --assets-config")
-    return tuple(AssetSpec.parse(s) for s in specs)
+    return AssetConfig(tuple(AssetSpec.parse(s) for s in specs))
 
 
 def _outermost_missing(path: Path) -> Path | None:
@@ -144,6 +162,7 @@ def build_and_publish(
     workers: int | None = None,
     scheduler: str | None = None,
     bar: ProgressBar | None = None,
+    margin: MarginParams | None = None,
 ) -> BuildResult:
     """Build (or resume) the epoch, then write root.json, its signature and liabilities.json."""
     derive.check_epoch_id(epoch)
@@ -163,6 +182,7 @@ def build_and_publish(
             progress=clock,
             workers=workers,
             scheduler=scheduler,
+            margin=margin,
         )
     except BaseException as exc:
         # A refused ledger (or any failure before the database exists) leaves nothing; a
@@ -173,33 +193,45 @@ def build_and_publish(
     finally:
         clock.bar.close()
     built = time.perf_counter()
-    openings = list(zip(summary.assets, summary.totals, summary.root_blindings, strict=True))
+    # A margin epoch's columns: the equity of every asset, then the debt of every asset.
+    columns = summary.assets * (1 if summary.margin is None else 2)
+    sides: list[str | None] = (
+        [None] * len(columns)
+        if summary.margin is None
+        else [*(["equity"] * len(summary.assets)), *(["debt"] * len(summary.assets))]
+    )
+    openings = list(zip(columns, summary.totals, summary.root_blindings, sides, strict=True))
     root = formats.RootFile(
         epoch=summary.epoch,
-        created=formats.rfc3339_utc(),
+        created=summary.created or formats.rfc3339_utc(),
         tool=f"solvency {__version__}",
         height=summary.height,
         range_bits=64,
         assets=summary.assets,
         root=formats.RootCommitment(summary.root_hash, summary.root_commitments),
         totals=(
-            tuple(formats.TotalOpening(a.symbol, v, R) for a, v, R in openings)
+            tuple(formats.TotalOpening(a.symbol, v, R, side) for a, v, R, side in openings)
             if publish_totals
             else None
         ),
+        margin=summary.margin,
     )
     liabilities = formats.LiabilitiesFile(
         epoch=summary.epoch,
         root_hash=summary.root_hash,
-        totals=tuple(formats.LiabilityTotal(a.symbol, a.decimals, v, R) for a, v, R in openings),
+        totals=tuple(
+            formats.LiabilityTotal(a.symbol, a.decimals, v, R, side) for a, v, R, side in openings
+        ),
     )
-    root_bytes = root.dumps()
     root_path, sig_path = out_dir / ROOT_FILE, out_dir / SIG_FILE
     secure_io.make_dir(root_path.parent, private=False)
-    write_public_file(root_path, root_bytes)
-    write_public_file(sig_path, signing.encode_signature(signing_key.sign(root_bytes)))
+    publish_root(root, root_path, sig_path, signing_key)
     liabilities_path = out_dir / LIABILITIES_FILE
-    signing.write_secret_file(liabilities_path, liabilities.dumps(), overwrite=True)
+    data = liabilities.dumps()
+    if not liabilities_path.exists() or liabilities_path.read_bytes() != data:
+        signing.write_secret_file(liabilities_path, data, overwrite=True)
+    else:
+        secure_io.set_private(liabilities_path)  # kept, but 0600 even if an old release wrote it
     end = time.perf_counter()
     timings = clock.durations(built)
     timings["files"] = end - built
@@ -212,6 +244,57 @@ def build_and_publish(
         signing_key.verifying_key().fingerprint(),
         timings,
     )
+
+
+def publish_root(
+    root: formats.RootFile, root_path: Path, sig_path: Path, signing_key: signing.SigningKey
+) -> None:
+    """Write root.json and its signature, or confirm the ones already there.
+
+    An existing root.json that says the same (epoch, parameters, root, totals) is kept byte
+    for byte, with its ``created`` and ``tool``; its signature must verify under
+    ``signing_key`` (a missing one is written, over the existing bytes). Anything else is
+    refused (InvalidParameterError): a published root is never silently replaced.
+    """
+    if not root_path.exists():
+        root_bytes = root.dumps()
+        write_public_file(root_path, root_bytes)
+        write_public_file(sig_path, signing.encode_signature(signing_key.sign(root_bytes)))
+        return
+    with secure_io.open_regular_file(root_path, "root.json") as fh:
+        old_bytes = fh.read()
+    try:
+        old = formats.RootFile.loads(old_bytes)
+    except SolvencyError as e:
+        raise InvalidParameterError(
+            f"{root_path}: exists and is not a valid root ({e}); move it away first"
+        ) from None
+    for what, mine, theirs in (
+        ("epoch", old.epoch, root.epoch),
+        ("height", old.height, root.height),
+        ("range bits", old.range_bits, root.range_bits),
+        ("assets", old.assets, root.assets),
+        ("root", old.root, root.root),
+        ("published totals", old.totals, root.totals),
+    ):
+        if mine != theirs:
+            raise InvalidParameterError(
+                f"{root_path}: already publishes a different {what} for epoch {old.epoch}; "
+                "a published root is never rewritten (use another --out)"
+            )
+    if not sig_path.exists():
+        write_public_file(sig_path, signing.encode_signature(signing_key.sign(old_bytes)))
+        return
+    with secure_io.open_regular_file(sig_path, "signature") as fh:
+        signature = signing.decode_signature(fh.read(), str(sig_path))
+    try:
+        signing_key.verifying_key().verify(signature, old_bytes)
+    except VerificationError:
+        raise InvalidParameterError(
+            f"{sig_path}: not a signature by this signing key (fingerprint "
+            f"{signing_key.verifying_key().fingerprint()[:16]}) over {root_path}; a published "
+            "root is never re-signed (use another --out)"
+        ) from None
 
 
 @click.command("build")
@@ -228,7 +311,8 @@ def build_and_publish(
 @click.option(
     "--assets-config",
     type=EXISTING_FILE,
-    help='JSON {"format": "solvency-assets", "version": 1, "assets": [...]}.',
+    help='JSON {"format": "solvency-assets", "version": 1 or 2, "assets": [...]}; version 2 '
+    'with "margin" set enables signed (margin) ledgers.',
 )
 @click.option("--keys", type=click.Path(file_okay=False, path_type=Path), help="Key directory.")
 @click.option("--master-key", type=click.Path(dir_okay=False, path_type=Path))
@@ -260,14 +344,14 @@ def build(
     """Build epoch EPOCH from LEDGER.csv and write the signed root."""
     if workers is not None and scheduler is not None:
         raise click.UsageError("give --workers or --scheduler, not both")
-    assets = parse_assets(asset_specs, assets_config)
+    config = parse_config(asset_specs, assets_config)
     master_path, signing_path = signing_paths(keys, master_key, signing_key)
     master_secret = signing.load_master_secret(master_path)
     sk = signing.load_signing_key(signing_path)
     try:
         result = build_and_publish(
             ledger,
-            assets,
+            config.assets,
             master_secret,
             sk,
             epoch,
@@ -277,6 +361,7 @@ def build(
             workers=workers,
             scheduler=scheduler,
             bar=ProgressBar.for_command(as_json, quiet),
+            margin=config.margin,
         )
     except KeyboardInterrupt:
         # Not exit 1 (that means "verification failed"): the shell's code for SIGINT.
@@ -288,6 +373,11 @@ def build(
         f"nodes        {s.nodes} ({s.leaves} leaves, {s.internal} internal, {s.padding} padding),"
         f" {s.range_proofs} range proofs"
     )
+    if s.margin is not None:
+        out.line(
+            f"margin       quote {s.margin.quote}, {s.collateral_proofs} collateral proofs "
+            "(one per leaf)"
+        )
     out.line(f"height       {s.height}")
     out.line(f"root hash    {s.root_hash.hex()}")
     out.line(f"root         {result.root_path}  (publish)")

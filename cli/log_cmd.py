@@ -202,7 +202,9 @@ def verify_cmd(
     old = read_checkpoint(previous) if previous is not None else None
     con = LogConsistencyProof.loads(consistency.read_bytes()) if consistency else None
 
+    out.note(checkpoint=checkpoint_json(signed, data))
     signed.verify(key)
+    out.note(key_fingerprint=key.fingerprint())
     out.line(
         f"checkpoint {signed.checkpoint.origin} size {signed.checkpoint.size}: signed "
         f"by key {key.fingerprint()[:16]}"

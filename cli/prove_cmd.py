@@ -5,6 +5,10 @@ handed to that user only. With ``--all`` every user gets ``<name>.json`` in a fo
 ``name`` is the user id itself when it is a plain file name, else ``id-`` and the first 32 hex
 digits of SHA-256(user id): a file name reveals the id and nothing else (no position, balance
 or row number).
+
+``--all`` resumes: a proof file that is already there with exactly the bytes this run would
+write is kept (an interrupted run leaves only complete files, since each is written
+atomically); one that differs is refused, naming it, and ``--force`` overwrites it.
 """
 
 from __future__ import annotations
@@ -52,10 +56,27 @@ def write_proof(
     signing.write_secret_file(out, proof.dumps(), overwrite=force)
 
 
+def write_or_confirm(path: Path, data: bytes, force: bool) -> bool:
+    """Write a proof file; keep one already there with the same bytes. Return whether it was
+    written. A different file there is refused unless ``force``."""
+    if not force and path.exists():
+        with secure_io.open_regular_file(path, "proof") as fh:
+            same = fh.read(len(data) + 1) == data
+        if same:
+            return False
+        raise secure_io.FileExistsRefusedError(
+            f"{path}: already exists and differs from this epoch's proof; refusing to "
+            "overwrite it (use --force)"
+        )
+    signing.write_secret_file(path, data, overwrite=force)
+    return True
+
+
 def prove_all(
     store: EpochStore, master_secret: bytes, folder: Path, force: bool, bar: ProgressBar
 ) -> int:
-    """Write every user's proof into ``folder``; return how many."""
+    """Write every user's proof into ``folder``, keeping identical files from an interrupted
+    run; return how many the folder now holds for this epoch."""
     secure_io.make_dir(folder, private=True)  # a folder of users' secrets
     total = store.count_users()
     used: set[str] = set()
@@ -68,7 +89,8 @@ def prove_all(
             if name.lower() in used:
                 name = hashed_file_name(user_id)
             used.add(name.lower())
-            write_proof(store, user_id, master_secret, folder / name, force)
+            proof = export_user_proof(store, user_id, master_secret)
+            write_or_confirm(folder / name, proof.dumps(), force)
             done += 1
             bar.update("prove", done, total)
     return done

@@ -28,6 +28,7 @@ A command written on this module:
     def thing(as_json: bool, out: Output) -> None:
         out.line("human detail")              # stdout, not with --json
         out.warn("something to know")         # stderr, and in the JSON's "warnings"
+        out.note(epoch="e1")                  # known keys, kept if a check fails later
         out.finish("ok", verdict=None, count=3)   # the JSON object, or the verdict line
 
 Raising ``VerificationError`` gives status ``failed`` (exit 1), any other ``SolvencyError``,
@@ -43,7 +44,6 @@ import functools
 import json
 import sys
 from collections.abc import Callable, Sequence
-from importlib import resources
 from typing import Any, NoReturn
 
 import click
@@ -78,6 +78,8 @@ def schema_file(command: str) -> str:
 @functools.cache
 def result_schema(command: str) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of ``command``'s --json output."""
+    from importlib import resources  # about 12 ms to import: not on --version or --help
+
     text = (resources.files("solvency.files") / "schemas" / schema_file(command)).read_text(
         encoding="utf-8"
     )
@@ -156,6 +158,13 @@ class Output:
         self.command = command
         self.as_json = as_json
         self.warnings: list[str] = []
+        #: Result keys known so far; a failure or error reported later carries them too.
+        self.known: dict[str, Any] = {}
+
+    def note(self, **fields: Any) -> None:
+        """Record result keys as soon as they are known (the epoch, a root hash), so that a
+        check failing later still reports them."""
+        self.known.update(fields)
 
     def line(self, text: str = "") -> None:
         """A line of the human report on stdout (nothing with --json)."""
@@ -175,7 +184,13 @@ class Output:
         ``failed`` (``error`` outcomes are raised, or reported through ``stop``)."""
         if self.as_json:
             emit_json(
-                result_object(self.command, status, error=error, warnings=self.warnings, **fields)
+                result_object(
+                    self.command,
+                    status,
+                    error=error,
+                    warnings=self.warnings,
+                    **{**self.known, **fields},
+                )
             )
         elif verdict is not None:
             click.echo(verdict)
@@ -188,7 +203,11 @@ class Output:
         ``error: ...`` on stderr otherwise; with --json the object with every other key null."""
         text = one_line(message)
         if self.as_json:
-            emit_json(result_object(self.command, status, error=text, warnings=self.warnings))
+            emit_json(
+                result_object(
+                    self.command, status, error=text, warnings=self.warnings, **self.known
+                )
+            )
         elif status == "failed":
             click.echo(f"FAILED: {text}")
         else:

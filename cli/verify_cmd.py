@@ -13,6 +13,11 @@ Checks, in order, stopping at the first failure:
    and balances, combined with the siblings, gives the root hash and commitments, and every
    sibling's range proof verifies.
 
+A margin proof (version 2, docs/PROTOCOL.md section 10.6) also needs its prices and haircuts
+to equal the signed root's, and ``circuits.inclusion.verify_margin_inclusion`` checks the
+user's collateral proof and the leaf-level sibling's; the user is shown their equity and debt
+per asset and their collateral and debt values in the quote unit.
+
 With ``--checkpoint`` and ``--log-proof`` (docs/PROTOCOL.md section 9.7), a last check: the
 checkpoint is signed by the same key and the signed root is an entry of the log's tree, so the
 user saw the root everyone else can see; the JSON reports that checkpoint for comparison.
@@ -27,22 +32,26 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from solvency.circuits.inclusion import verify_inclusion
+from solvency.circuits.inclusion import verify_inclusion, verify_margin_inclusion
 from solvency.circuits.parameters import check_root_parameters
 from solvency.epoch.logverify import verify_root_in_log
 from solvency.errors import MalformedInputError, VerificationError
 from solvency.files import formats
 from solvency.files.ledger import format_units
 from solvency.files.logfiles import LogInclusionProof
+from solvency.files.margin import MarginParams, format_value, split_signed
 
 from .keyfiles import RootSignature
 from .log_cmd import checkpoint_json, read_checkpoint
 from .options import EXISTING_FILE, file_option
 from .reporting import Output, one_line, reports
+
+if TYPE_CHECKING:
+    from .reserves_cmd import SolvencyCheck
 
 NEEDS_PUBKEY = (
     "pass --pubkey signing.pub (the exchange's public key) with --root root.json, so that the "
@@ -74,6 +83,8 @@ class VerifyOutcome:
     cpu_seconds: float
     #: With --checkpoint: the checkpoint checked against and the root's entry in the log.
     log: dict[str, Any] | None = None
+    #: With --solvency and --reserves: the reserves file and solvency.json, checked.
+    solvency: SolvencyCheck | None = None
 
     @property
     def verified(self) -> bool:
@@ -81,10 +92,38 @@ class VerifyOutcome:
 
     def balances(self) -> list[dict[str, str]]:
         p = self.proof
+        if p.margin is None:
+            return [
+                {"symbol": a.symbol, "amount": format_units(v, a.decimals), "units": str(v)}
+                for a, v in zip(p.assets, p.balances, strict=True)
+            ]
         return [
-            {"symbol": a.symbol, "amount": format_units(v, a.decimals), "units": str(v)}
+            {
+                "symbol": a.symbol,
+                "amount": formats.format_signed_units(v, a.decimals),
+                "units": str(v),
+                "equity": format_units(max(v, 0), a.decimals),
+                "debt": format_units(max(-v, 0), a.decimals),
+            }
             for a, v in zip(p.assets, p.balances, strict=True)
         ]
+
+    def margin(self) -> dict[str, Any] | None:
+        """The user's collateral and debt values in the quote unit (margin proofs)."""
+        p = self.proof
+        if p.margin is None:
+            return None
+        w = p.margin.weights(p.assets)
+        equity, debt = split_signed(p.balances)
+        collateral = sum(a * e for a, e in zip(w.collateral, equity, strict=True))
+        owed = sum(b * d for b, d in zip(w.debt, debt, strict=True))
+        return {
+            "quote": p.margin.quote,
+            "collateral_value": format_value(collateral, p.assets),
+            "debt_value": format_value(owed, p.assets),
+            "collateral_checked": self.verified,
+            "prices": p.margin.to_json()["assets"],
+        }
 
     def verdict(self) -> str:
         if self.error is not None:
@@ -95,9 +134,14 @@ class VerifyOutcome:
             if self.key_fingerprint is not None
             else " (its signature was NOT checked)"
         )
+        covered = (
+            "; their haircut collateral covers their debt (collateral proof checked)"
+            if self.proof.margin is not None
+            else ""
+        )
         return (
             f"VERIFIED: the balances of user {self.proof.user_id!r} are included in "
-            f"{where} of epoch {self.proof.epoch}{signed}"
+            f"{where} of epoch {self.proof.epoch}{signed}{covered}"
             + (
                 f", and that root is entry {self.log['leaf_index']} of the log "
                 f"{self.log['checkpoint']['origin']} (checkpoint size "
@@ -105,6 +149,7 @@ class VerifyOutcome:
                 if self.log is not None
                 else ""
             )
+            + (f"; {self.solvency.verdict()}" if self.solvency is not None else "")
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -114,12 +159,15 @@ class VerifyOutcome:
             "epoch": self.proof.epoch,
             "root_hash": self.root_hash.hex(),
             "balances": self.balances(),
+            "margin": self.margin(),
             "root_checked": self.root_checked,
             "signature_checked": self.key_fingerprint is not None,
             "key_fingerprint": self.key_fingerprint,
             "user_checked": self.user_checked,
             "log_checked": self.log is not None,
             "log": self.log,
+            "reserves": None if self.solvency is None else self.solvency.reserves_json(),
+            "solvency": None if self.solvency is None else self.solvency.to_json(),
             "verify_seconds": self.seconds,
             "verify_cpu_seconds": self.cpu_seconds,
         }
@@ -135,6 +183,8 @@ def _compare_with_root(proof: formats.InclusionProofFile, root: formats.RootFile
         )
     if proof.assets != root.assets:
         raise VerificationError("assets mismatch: the proof and the root list different assets")
+    if proof.margin != root.margin:
+        raise VerificationError(_margin_mismatch(proof.margin, root.margin))
     if proof.height != root.height:
         raise VerificationError(
             f"height mismatch: the proof has {proof.height} levels, the root says {root.height}"
@@ -143,6 +193,22 @@ def _compare_with_root(proof: formats.InclusionProofFile, root: formats.RootFile
         raise VerificationError(
             "root mismatch: the root in the proof file is not the published root"
         )
+
+
+def _margin_mismatch(proof: MarginParams | None, root: MarginParams | None) -> str:
+    """Say how the proof's margin parameters differ from the signed root's."""
+    if proof is None or root is None:
+        which = "the root" if proof is None else "the proof"
+        return f"margin mismatch: only {which} is a margin epoch (file versions differ)"
+    if proof.quote != root.quote:
+        return "margin mismatch: the proof's quote unit differs from the signed root's"
+    for m, r in zip(proof.assets, root.assets, strict=False):
+        if m != r:
+            return (
+                f"margin mismatch: the price or haircut of {r.symbol} in the proof file differs "
+                "from the signed root's"
+            )
+    return "margin mismatch: the proof and the signed root list different margin assets"
 
 
 def verify_proof_file(
@@ -155,6 +221,8 @@ def verify_proof_file(
     *,
     user_id: str | None = None,
     check_signature: bool = True,
+    solvency_path: Path | None = None,
+    reserves_path: Path | None = None,
 ) -> VerifyOutcome:
     """Check one proof file. Unreadable or malformed files raise (exit 2); a failed check is
     returned as the outcome's ``error`` (exit 1).
@@ -174,6 +242,10 @@ def verify_proof_file(
         raise click.UsageError("--checkpoint and --log-proof go together")
     if checkpoint_path is not None and pubkey_path is None:
         raise click.UsageError("--checkpoint needs --root and --pubkey (the log signs both)")
+    if (solvency_path is None) != (reserves_path is None):
+        raise click.UsageError("--solvency and --reserves go together")
+    if solvency_path is not None and pubkey_path is None:
+        raise click.UsageError("--solvency needs --root and --pubkey (the exchange signs it)")
     proof = formats.InclusionProofFile.loads(proof_path.read_bytes())
     warnings: list[str] = [] if check_signature else [UNSIGNED_WARNING]
     root: formats.RootFile | None = None
@@ -201,6 +273,13 @@ def verify_proof_file(
                 f"--log-proof: it is for log {log_proof.origin!r} at size "
                 f"{log_proof.tree_size}, the checkpoint is {cp.origin!r} at size {cp.size}"
             )
+    solvency_files = None
+    if solvency_path is not None and reserves_path is not None:
+        # Imported only here: the reserves checks load secp256k1, eth-account and the rest.
+        from .reserves_cmd import load_solvency
+
+        solvency_files = load_solvency(solvency_path, reserves_path)
+    solvency = None
     target = root.root if root is not None else proof.root
     log_report = None
     error = None
@@ -215,17 +294,35 @@ def verify_proof_file(
             )
         if root is not None:
             _compare_with_root(proof, root)
-        verify_inclusion(
-            proof.user_id,
-            proof.balances,
-            proof.user_secret,
-            proof.position,
-            proof.path,
-            target.hash,
-            target.commitments,
-            proof.epoch,
-            proof.assets,
-        )
+        if proof.margin is not None and proof.collateral and proof.sibling_collateral:
+            # The weights come from the signed root when there is one (compared above).
+            margin = root.margin if root is not None and root.margin else proof.margin
+            verify_margin_inclusion(
+                proof.user_id,
+                proof.balances,
+                proof.user_secret,
+                proof.position,
+                proof.path,
+                target.hash,
+                target.commitments,
+                proof.epoch,
+                proof.assets,
+                margin.weights(proof.assets),
+                proof.collateral.pair,
+                proof.sibling_collateral.pair,
+            )
+        else:
+            verify_inclusion(
+                proof.user_id,
+                proof.balances,
+                proof.user_secret,
+                proof.position,
+                proof.path,
+                target.hash,
+                target.commitments,
+                proof.epoch,
+                proof.assets,
+            )
         if checkpoint is not None and log_proof is not None and root_signature is not None:
             verify_root_in_log(checkpoint[0], root_signature.key, log_proof, root_bytes)
             log_report = {
@@ -233,6 +330,10 @@ def verify_proof_file(
                 "leaf_index": log_proof.leaf_index,
                 "tree_size": log_proof.tree_size,
             }
+        if solvency_files is not None and root is not None and root_signature is not None:
+            from .reserves_cmd import check_solvency
+
+            solvency = check_solvency(root, root_signature.key, solvency_files)
     except VerificationError as exc:
         error = str(exc)
     return VerifyOutcome(
@@ -246,6 +347,7 @@ def verify_proof_file(
         seconds=time.perf_counter() - wall,
         cpu_seconds=time.process_time() - cpu,
         log=log_report,
+        solvency=solvency,
     )
 
 
@@ -265,6 +367,10 @@ def verify_proof_file(
 )
 @file_option("--checkpoint", "checkpoint_path", help="The log's checkpoint (LOG_DIR/checkpoint).")
 @file_option("--log-proof", "log_proof_path", help="The epoch's log inclusion proof.")
+@file_option(
+    "--solvency", "solvency_path", help="The exchange's solvency.json (with solvency.json.sig)."
+)
+@file_option("--reserves", "reserves_path", help="The reserves file solvency.json was made for.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @reports("verify")
 def verify(
@@ -276,6 +382,8 @@ def verify(
     user_id: str | None,
     checkpoint_path: Path | None,
     log_proof_path: Path | None,
+    solvency_path: Path | None,
+    reserves_path: Path | None,
     as_json: bool,
     out: Output,
 ) -> None:
@@ -289,18 +397,33 @@ def verify(
         log_proof_path,
         user_id=user_id,
         check_signature=not no_signature_check,
+        solvency_path=solvency_path,
+        reserves_path=reserves_path,
     )
     for w in outcome.warnings:
         out.warn(w)
     p = outcome.proof
     out.line(f"user       {p.user_id}")
     out.line(f"epoch      {p.epoch}")
-    for b in outcome.balances():
-        out.line(f"  {b['symbol']:<8} {b['amount']}")
+    m = outcome.margin()
+    if m is None:
+        for b in outcome.balances():
+            out.line(f"  {b['symbol']:<8} {b['amount']}")
+    else:
+        out.line(f"  {'asset':<8} {'equity':>24} {'debt':>24}")
+        for b in outcome.balances():
+            out.line(f"  {b['symbol']:<8} {b['equity']:>24} {b['debt']:>24}")
+        out.line(
+            f"collateral {m['collateral_value']} {m['quote']} after haircuts, "
+            f"debt {m['debt_value']} {m['quote']}"
+        )
     out.line(f"root hash  {outcome.root_hash.hex()}")
     if outcome.log is not None:
         c = outcome.log["checkpoint"]
         out.line(f"checkpoint {c['origin']} size {c['tree_size']} root {c['root_hash']}")
+    if outcome.solvency is not None:
+        out.line(f"reserves   {outcome.solvency.report.exchange}")
+        outcome.solvency.lines(out)
     out.finish(
         "verified" if outcome.verified else "failed",
         verdict=outcome.verdict(),

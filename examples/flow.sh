@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The whole proof-of-liabilities flow on examples/ledger.csv: exchange, user, auditor.
+# The whole flow on examples/ledger.csv: exchange, user, auditor, then proof of reserves
+# (examples/make_reserves.py signs a reserves file with test keys) and the refusals.
 #
 #   examples/flow.sh [WORKDIR]       (default: a new temporary folder)
 #
-# Needs the `solvency` command on PATH (or SOLVENCY=/path/to/solvency) and python3 (or
-# PYTHON=...) for the tampering step. Exits non-zero if any step does not turn out as it should.
+# Needs the `solvency` command on PATH (or SOLVENCY=/path/to/solvency) and a python3 that
+# imports solvency (or PYTHON=...) for make_reserves.py and the tampering step. Exits non-zero if any step does not turn out as it should.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -32,6 +33,35 @@ echo "== auditor: gets the tree copy and the liabilities, checks everything"
 "$SOLVENCY" audit "epoch-$EPOCH/public/root.json" \
     --liabilities "epoch-$EPOCH/private/liabilities.json" \
     --tree auditor-tree.sqlite --pubkey keys/signing.pub
+
+echo "== exchange: reserves file (test keys, made by make_reserves.py) and the solvency proof"
+"$PYTHON" "$HERE/make_reserves.py" "epoch-$EPOCH/public/root.json" --out-dir reserves
+"$SOLVENCY" reserves verify reserves/reserves.csv --root "epoch-$EPOCH/public/root.json" \
+    --pubkey keys/signing.pub --balances reserves/balances.csv
+"$SOLVENCY" reserves prove "epoch-$EPOCH" --reserves reserves/reserves.csv --keys keys \
+    --out solvency.json
+# Published too: reserves/reserves.csv, solvency.json and solvency.json.sig.
+
+echo "== user alice: her balances are included, and reserves cover liabilities"
+"$SOLVENCY" verify proofs/alice.json --root "epoch-$EPOCH/public/root.json" \
+    --pubkey keys/signing.pub --solvency solvency.json --reserves reserves/reserves.csv
+
+echo "== auditor: the same, with the opening: each reserve ratio"
+"$SOLVENCY" audit "epoch-$EPOCH/public/root.json" \
+    --liabilities "epoch-$EPOCH/private/liabilities.json" --pubkey keys/signing.pub \
+    --solvency solvency.json --reserves reserves/reserves.csv --balances reserves/balances.csv
+
+echo "== an exchange holding 90% of its liabilities cannot make a solvency proof: must fail"
+"$PYTHON" "$HERE/make_reserves.py" "epoch-$EPOCH/public/root.json" --out-dir short --scale 90
+set +e
+"$SOLVENCY" reserves prove "epoch-$EPOCH" --reserves short/reserves.csv --keys keys \
+    --out short/solvency.json
+status=$?
+set -e
+if [ "$status" -ne 1 ] || [ -e short/solvency.json ]; then
+    echo "expected exit 1 and no solvency.json for reserves below liabilities, got $status" >&2
+    exit 1
+fi
 
 echo "== a cheating exchange lowers alice's BTC balance in her proof file: must fail"
 "$PYTHON" - proofs/alice.json tampered.json <<'PY'

@@ -20,8 +20,14 @@ from solvency.cli.app import cli
 
 
 def run(*args: object) -> Result:
-    """Invoke ``solvency ARGS`` in-process; exceptions other than SystemExit propagate."""
-    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    """Invoke ``solvency ARGS`` in-process; exceptions other than SystemExit propagate.
+
+    With ``--json``, whatever the outcome, stdout must be exactly one object valid against
+    the command's result schema: every test that asks for JSON checks that too."""
+    argv = [str(a) for a in args]
+    result = CliRunner().invoke(cli, argv, catch_exceptions=False)
+    if "--json" in argv and "--help" not in argv:
+        check_result(json.loads(result.stdout))
     return result
 
 

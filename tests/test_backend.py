@@ -157,8 +157,9 @@ def test_internal_point_routines_equal_their_twins(n: int) -> None:
         assert ops.encode(ops.msm_ct(ks, dP)) == expected_msm
         assert ops.encode(ops.msm_vartime(ks, dP)) == expected_msm
         assert ops.encode(ops.msm_table_ct(ks, tables)) == expected_msm
-        assert ops.encode(ops.fixed_msm_vartime(ks, tables)) == expected_msm
+        assert ops.encode(ops.fixed_msm_vartime(ks, dP)) == expected_msm
         assert ops.encode_many(ops.fold_vartime(ks, dP, dQ)) == expected_fold
+        assert ops.encode_many(ops.fold_table(ks, dP, [ops.table(Q) for Q in dQ])) == expected_fold
         assert ops.encode(ops.masked_sum(bits, dP)) == expected_masked
         base = ops.base_table()
         for k in ks[:5]:

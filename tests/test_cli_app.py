@@ -9,8 +9,10 @@ import subprocess
 import sys
 
 import click
+import jsonschema
 import pytest
 
+from solvency.cli import reporting
 from solvency.cli.app import COMMANDS, cli
 
 _LOADED = """
@@ -55,3 +57,42 @@ def test_version_and_help_load_no_command(flag: str) -> None:
             assert name in result.stdout and short.split()[0] in result.stdout
     else:
         assert result.stdout.startswith("solvency ")
+
+
+def _leaf_commands() -> list[tuple[str, click.Command]]:
+    """Every runnable command, named as its result is (``log-append``)."""
+    out: list[tuple[str, click.Command]] = []
+
+    def walk(group: click.Group, prefix: str) -> None:
+        ctx = click.Context(group)
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None, name
+            full = f"{prefix}{name}"
+            if isinstance(command, click.Group):
+                walk(command, f"{full}-")
+            else:
+                out.append((full, command))
+
+    walk(cli, "")
+    return out
+
+
+def test_every_command_reports_through_the_shared_module() -> None:
+    """Each command has --json and a result schema of the shared envelope that lists every
+    key as required (so an error object and a success have the same keys)."""
+    commands = _leaf_commands()
+    assert {"verify", "audit", "log-append", "log-verify"} <= {name for name, _ in commands}
+    for name, command in commands:
+        assert any("--json" in p.opts for p in command.params), name
+        schema = reporting.result_schema(name)
+        props = schema["properties"]
+        assert props["format"] == {"const": reporting.result_format(name)}, name
+        assert props["version"] == {"const": reporting.OUTPUT_VERSION}, name
+        assert set(reporting.ENVELOPE) <= set(props), name
+        assert set(schema["required"]) == set(props), name
+        assert schema["additionalProperties"] is False, name
+        assert "error" in props["status"]["enum"], name
+        # The error object of a usage error validates against it.
+        doc = reporting.result_object(name, "error", error="x")
+        jsonschema.Draft202012Validator(schema).validate(doc)

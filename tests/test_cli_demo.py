@@ -42,7 +42,17 @@ def test_demo_text_on_two_workers() -> None:
     assert any(
         line.startswith("  sibling commitment changed: rejected: FAILED: ") for line in lines
     )
-    assert lines[-1] == "RESULT: every proof verified, the audit passed, tampering was rejected"
+    assert any(line.startswith("  solvency ") and "VERIFIED" in line for line in lines)
+    assert any(
+        line.startswith("  reserves one unit below the liabilities: refused: ") for line in lines
+    )
+    assert any(
+        line.startswith("  signatures over another epoch's root: refused: ") for line in lines
+    )
+    assert lines[-1] == (
+        "RESULT: every proof verified, the audit passed, reserves cover liabilities, "
+        "tampering was rejected"
+    )
 
 
 class _Tty(io.StringIO):
@@ -82,6 +92,23 @@ def test_progress_bar_draws_and_finishes_lines(monkeypatch: pytest.MonkeyPatch) 
     with ProgressBar(False, silent) as off:
         off.update("tree", 1, 2)
     assert silent.getvalue() == ""
+
+
+def test_demo_margin_json(tmp_path: Path) -> None:
+    """``solvency demo --margin``: borrowers, a collateral proof per leaf, every user verifies,
+    the audit reports equity, debt and net, and a changed price is rejected."""
+    result = ok("demo", "--margin", "--users", 6, "--assets", 3, "--workers", 1, "--proofs", 1,
+                "--seed", 3, "--json", "--keep", tmp_path / "d")  # fmt: skip
+    report = json.loads(result.stdout)
+    assert report["status"] == "ok" and report["margin"] is True
+    assert report["build"]["margin"] is True
+    assert report["build"]["collateral_proofs"] >= report["users"] == 6
+    assert report["verify"]["verified"] == 6
+    assert report["tamper"]["price changed in the user's file"].startswith("margin mismatch")
+    root = json.loads((tmp_path / "d" / "epoch" / "public" / "root.json").read_text())
+    assert root["version"] == 2 and root["parameters"]["margin"]["quote"] == "USD"
+    ledger = (tmp_path / "d" / "ledger.csv").read_text()
+    assert ",-" in ledger  # someone borrows
 
 
 def test_no_bar_imports_no_tqdm() -> None:

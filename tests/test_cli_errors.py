@@ -156,10 +156,11 @@ def test_missing_keys_is_one_line(tmp_path: Path) -> None:
 
 def test_assets_config_file(keys: Path, tmp_path: Path) -> None:
     ledger = write_csv(tmp_path / "l.csv", ["user_id", "BTC"], [["a", "1"]])
-    bad = save(tmp_path / "assets.json", {"format": "solvency-assets", "version": 2, "assets": []})
+    # version 2 is the margin config (docs/PROTOCOL.md section 10.1); 3 does not exist
+    bad = save(tmp_path / "assets.json", {"format": "solvency-assets", "version": 3, "assets": []})
     result = run("build", ledger, "--epoch", "x", "--out", tmp_path / "o", "--keys", keys,
                  "--assets-config", bad)  # fmt: skip
-    assert result.exit_code == 2 and "version 2 is not supported" in result.stderr
+    assert result.exit_code == 2 and "version 3 is not supported" in result.stderr
     good = save(bad, {"format": "solvency-assets", "version": 1,
                       "assets": [{"symbol": "BTC", "decimals": 8}]})  # fmt: skip
     ok("build", ledger, "--epoch", "x", "--out", tmp_path / "o", "--keys", keys,

@@ -18,7 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import Epoch, build_epoch, load, make_keys, ok, run, save, write_csv
+from cli_support import (
+    Epoch,
+    build_epoch,
+    check_result,
+    load,
+    make_keys,
+    ok,
+    run,
+    save,
+    write_csv,
+)
 
 from solvency.crypto import group
 from solvency.epoch.synthetic import write_synthetic_ledger
@@ -326,15 +336,19 @@ def test_build_json_summary_resume_and_publish_totals(
     root = load(out / "public" / "root.json")
     assert root["totals"][0]["units"] == str(150000000 + 1 + 1200000000 + 300000000)
     assert oct(stat.S_IMODE((out / "private" / "liabilities.json").stat().st_mode)) == "0o600"
-    # A rerun of a complete build keeps the database and gives the same root.
-    again = json.loads(ok(*args, "--workers", "1", "--json").stdout)
+    # A rerun of a complete build keeps the database and gives the same root, byte for byte.
+    published = (out / "public" / "root.json").read_bytes()
+    again = json.loads(ok(*args, "--workers", "1", "--publish-totals", "--json").stdout)
     assert again["root_hash"] == first["root_hash"]
-    assert load(out / "public" / "root.json")["totals"] is None
+    assert (out / "public" / "root.json").read_bytes() == published
+    # Dropping --publish-totals would rewrite the published root: refused (test_rebuild.py).
+    dropped = run(*args, "--workers", "1", "--quiet")
+    assert dropped.exit_code == 2 and "published totals" in dropped.stderr
+    assert (out / "public" / "root.json").read_bytes() == published
     # Published totals: the auditor needs no liabilities file.
-    ok(*args, "--workers", "1", "--publish-totals", "--quiet")
     result = ok("audit", out / "public" / "root.json", "--pubkey", keys / "signing.pub")
     assert "BTC        16.50000001" in result.stdout
-    text = ok(*args, "--workers", "1").stdout
+    text = ok(*args, "--workers", "1", "--publish-totals").stdout
     for label in ("users        5", "height       4", "root hash    ", "time         files"):
         assert label in text
 
@@ -460,3 +474,11 @@ def test_installed_console_script(tmp_path: Path) -> None:
     )  # fmt: skip
     assert bad.returncode == 2
     assert len(bad.stderr.splitlines()) == 1 and bad.stderr.startswith("error: ")
+    # A click path error through the real entry point: one JSON object with --json.
+    missing = subprocess.run(
+        [exe, "verify", tmp_path / "nope.json", "--json"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert missing.returncode == 2 and missing.stderr == ""
+    doc = check_result(json.loads(missing.stdout), "verify")
+    assert doc["status"] == "error" and "does not exist" in doc["error"]

@@ -113,9 +113,6 @@ def test_root_declaring_32_bit_range_proofs_is_refused_by_verify_and_audit(
     tree = tmp_path / "tree.sqlite"
     assert run("export-tree", epoch.dir, "--out", tree).exit_code == 0
     reason = "FAILED: root parameters: the root declares 32-bit range proofs"
-    verify = run("verify", epoch.proofs / "alice.json", "--root", root, "--pubkey", epoch.pub)
-    assert verify.exit_code == 1
-    assert verify.stdout.splitlines()[-1].startswith(reason)
     for extra in ([], ["--tree", tree]):
         audit = run(
             "audit", root, "--liabilities", epoch.liabilities, "--pubkey", epoch.pub, *extra
@@ -129,6 +126,13 @@ def test_root_declaring_32_bit_range_proofs_is_refused_by_verify_and_audit(
         )  # fmt: skip
         assert doc["status"] == "failed"
         assert doc["error"].startswith(reason.removeprefix("FAILED: "))
+        # What was known before the check failed is reported with it.
+        assert doc["epoch"] == epoch.epoch and doc["root_hash"] == load(root)["root"]["hash"]
+        assert doc["signature_checked"] is True and doc["tree"] is None
+    # The user's check refuses it for the same reason.
+    verify = run("verify", epoch.proofs / "alice.json", "--root", root, "--pubkey", epoch.pub)
+    assert verify.exit_code == 1
+    assert verify.stdout.splitlines()[-1].startswith(reason)
     # The unchanged root passes both.
     assert run("audit", epoch.root_json, "--liabilities", epoch.liabilities, "--tree", tree,
                "--pubkey", epoch.pub).exit_code == 0  # fmt: skip
@@ -150,3 +154,5 @@ def test_other_key_for_audit(epoch: Epoch, tmp_path: Path) -> None:
     assert result.exit_code == 1
     doc = json_result(result, "audit")
     assert doc["status"] == "failed" and doc["error"].startswith("signature:")
+    assert doc["epoch"] == epoch.epoch and doc["signature_checked"] is False
+    assert doc["key_fingerprint"] is None and doc["totals"] is None

@@ -29,7 +29,7 @@ from cli_support import (
     write_csv,
 )
 
-from solvency.files import signing
+from solvency.files import formats, signing
 from solvency.files.ledger import format_units
 
 #: (command, outcome) pairs that do not exist, and why.
@@ -48,7 +48,12 @@ NOT_APPLICABLE = {
 OUTCOMES = ("usage", "missing", "malformed", "failed", "success")
 STATUS = {"usage": "error", "missing": "error", "malformed": "error", "failed": "failed"}
 EXIT = {"usage": 2, "missing": 2, "malformed": 2, "failed": 1, "success": 0}
-SUCCESS = {"verify": "verified", "audit": "verified", "log-verify": "verified"}
+SUCCESS = {
+    "verify": "verified",
+    "audit": "verified",
+    "log-verify": "verified",
+    "reserves-verify": "verified",
+}
 
 
 @dataclass(frozen=True)
@@ -124,7 +129,40 @@ def _build(w: World, t: Path, ledger: Path, *extra: Any) -> list[Any]:
             "--workers", "1", *extra]  # fmt: skip
 
 
+def _reserves(w: World, t: Path, btc: str = "3", signer: bool = False) -> Path:
+    """A reserves file for e1 (BTC 3 is the ledger's total), signed as a wallet signs."""
+    from reserves_support import btc_row, new_key, numbered
+
+    from solvency.files.reserves import ReservesFile, ownership_message
+
+    root = formats.RootFile.loads(w.epoch.root_json.read_bytes())
+    m = ownership_message("JSON Test", root.epoch, root.root.hash)
+    row = btc_row(m, "p2wpkh", btc, signer=new_key() if signer else None)
+    path = t / "reserves.csv"
+    path.write_bytes(ReservesFile(numbered([row])).dumps_csv())
+    return path
+
+
+def _rverify(w: World, reserves: Path) -> list[Any]:
+    return ["reserves", "verify", reserves, "--root", w.epoch.root_json, "--pubkey", w.epoch.pub]
+
+
+def _rprove(w: World, t: Path, reserves: Path) -> list[Any]:
+    return ["reserves", "prove", w.epoch.dir, "--reserves", reserves, "--keys", w.epoch.keys,
+            "--out", t / "solvency.json"]  # fmt: skip
+
+
 CASES: dict[tuple[str, str], Args] = {
+    ("reserves-verify", "usage"): lambda w, t: ["reserves", "verify", w.junk],  # no --root
+    ("reserves-verify", "missing"): lambda w, t: _rverify(w, t / "nope.csv"),
+    ("reserves-verify", "malformed"): lambda w, t: _rverify(w, w.junk),
+    ("reserves-verify", "failed"): lambda w, t: _rverify(w, _reserves(w, t, signer=True)),
+    ("reserves-verify", "success"): lambda w, t: _rverify(w, _reserves(w, t)),
+    ("reserves-prove", "usage"): lambda w, t: ["reserves", "prove", w.epoch.dir],
+    ("reserves-prove", "missing"): lambda w, t: _rprove(w, t, t / "nope.csv"),
+    ("reserves-prove", "malformed"): lambda w, t: _rprove(w, t, w.junk),
+    ("reserves-prove", "failed"): lambda w, t: _rprove(w, t, _reserves(w, t, "2.99999999")),
+    ("reserves-prove", "success"): lambda w, t: _rprove(w, t, _reserves(w, t)),
     ("init", "usage"): lambda w, t: ["init", "--bogus"],
     ("init", "missing"): lambda w, t: ["init", "--dir", w.junk],  # a file, not a folder
     ("init", "success"): lambda w, t: ["init", "--dir", t / "keys"],
@@ -375,7 +413,7 @@ def _copy_log(w: World, t: Path) -> Path:
 
 
 def test_every_command_and_outcome_is_covered() -> None:
-    assert len(COMMANDS) == 12
+    assert len(COMMANDS) == 14
     for command in COMMANDS:
         for outcome in OUTCOMES:
             assert ((command, outcome) in CASES) != ((command, outcome) in NOT_APPLICABLE)

@@ -32,6 +32,10 @@ def test_flow_script(tmp_path: Path) -> None:
     assert "VERIFIED: the balances of user 'alice' are included in the published root" in out
     assert "VERIFIED: root commitments open to the declared totals; all " in out
     assert "FAILED: root hash mismatch" in out
+    assert "VERIFIED: 9 reserve addresses of 'Example Exchange' are proven for epoch 2026-01" in out
+    assert "reserves cover at least 100% of the liabilities of every asset (BTC, ETH, USDT)" in out
+    assert "  BTC        reserves 159.87500000 cover at least 100% of the liabilities; " in out
+    assert "FAILED: reserves do not cover 100% of the liabilities of BTC, ETH, USDT" in out
     assert out.rstrip().endswith("== done: every step turned out as it should")
     # The audit shows the ledger's totals.
     assets = load_asset_config(EXAMPLES / "assets.json")
@@ -39,3 +43,26 @@ def test_flow_script(tmp_path: Path) -> None:
     for a, total in zip(assets, ledger.totals, strict=True):
         assert f"  {a.symbol:<8}   {format_units(total, a.decimals)}" in out.splitlines()
     assert len(list((tmp_path / "work" / "proofs").glob("*.json"))) == len(ledger.rows)
+
+
+def test_example_reserves_file_verifies_against_the_golden_root() -> None:
+    """examples/reserves.csv was made by examples/make_reserves.py for tests/vectors/golden-v1:
+    real signatures by the script's test keys."""
+    from cli_support import ok
+
+    golden = EXAMPLES.parent / "tests" / "vectors" / "golden-v1"
+    out = ok(
+        "reserves",
+        "verify",
+        EXAMPLES / "reserves.csv",
+        "--root",
+        golden / "root.json",
+        "--pubkey",
+        golden / "signing.pub",
+        "--balances",
+        EXAMPLES / "balances.csv",
+    ).stdout
+    assert (
+        "VERIFIED: 9 reserve addresses of 'Example Exchange' are proven for epoch golden-2026-01"
+        in out
+    )

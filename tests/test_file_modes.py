@@ -65,6 +65,10 @@ TABLE: list[tuple[str, int]] = [
     ("demo/epoch/private/*", PRIVATE_FILE),
     ("demo/proofs", PRIVATE_DIR),
     ("demo/proofs/*", PRIVATE_FILE),
+    # published with the epoch: the reserves file and the signed solvency proof
+    ("demo/reserves.csv", PUBLIC_FILE),
+    ("demo/solvency.json", PUBLIC_FILE),
+    ("demo/solvency.json.sig", PUBLIC_FILE),
     ("demo/auditor-tree.sqlite", PRIVATE_FILE),
     ("demo/tampered-*.json", PRIVATE_FILE),
 ]

@@ -587,9 +587,9 @@ def test_unsupported_version(cls: Any) -> None:
     }
     doc = makers[cls]()
     j = doc.to_json()
-    j["version"] = 2
+    j["version"] = 3  # version 2 is the margin format (section 10.5)
     j["something_new"] = True  # a newer file: reported as its version, not its keys
-    with pytest.raises(UnsupportedVersionError, match="version 2 is not supported"):
+    with pytest.raises(UnsupportedVersionError, match="version 3 is not supported"):
         cls.from_json(j)
 
 

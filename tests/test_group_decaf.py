@@ -4,6 +4,7 @@ chosen automatically and ``SOLVENCY_BACKEND`` overrides it."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import random
 import subprocess
@@ -43,7 +44,14 @@ def test_constants_and_group_law_match_libsodium() -> None:
     assert not D.is_identity(D.base())
 
 
-@pytest.mark.parametrize("n", [0, 1, 2, 3, 7, 64, 161, 300])
+def test_native_pippenger_is_built_with_the_native_keccak() -> None:
+    # setup.py builds both extensions from the same compiler; one without the other means
+    # the C Pippenger failed to build or to bind to libdecaf.
+    keccak_built = importlib.util.find_spec("solvency.crypto._keccakf") is not None
+    assert D.NATIVE_MSM == keccak_built
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 7, 64, 161, 300, 1000])
 def test_multiscalar_routines_equal_the_libsodium_twin(n: int) -> None:
     rnd = random.Random(n)
     ks = [rnd.choice(SCALAR_EDGES) if i % 5 == 0 else rnd.randrange(L) for i in range(n)]
@@ -55,6 +63,14 @@ def test_multiscalar_routines_equal_the_libsodium_twin(n: int) -> None:
     assert D.encode(D.msm_ct(ks, dPs)) == expected
     assert D.encode(D.msm_vartime(ks, dPs)) == expected
     assert D.encode(D._pippenger(ks, dPs)) == expected
+    assert D.encode(D.pippenger_native(ks, dPs)) == expected
+    assert D.encode(D._msm_ct_py(ks, dPs)) == expected
+    assert D.encode(D._msm_table_ct_py(ks, [D.table(P) for P in dPs])) == expected
+    Qs = [D.mul_base(rnd.randrange(L)) for _ in range(n)]
+    folded = [group._add(P, group._mul(k, D.encode(Q))) for k, P, Q in zip(ks, Ps, Qs, strict=True)]
+    for fold in (D.fold_vartime(ks, dPs, Qs), D._fold_vartime_py(ks, dPs, Qs),
+                 D.fold_table(ks, dPs, [D.table(Q) for Q in Qs])):  # fmt: skip
+        assert [D.encode(R) for R in fold] == folded
     assert D.encode(D.msm_table_ct(ks, [D.table(P) for P in dPs])) == expected
     assert group._msm(ks, Ps) == expected
     bits = [rnd.randrange(2) for _ in range(n)]

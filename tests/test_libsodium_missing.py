@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+
+from cli_support import check_result
 
 _NO_SODIUM = """
 import ctypes.util, sys
@@ -39,3 +42,15 @@ def test_library_import_raises_the_specific_error() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("missing: libsodium >= 1.0.18 is required")
+
+
+def test_missing_libsodium_with_json_is_one_object() -> None:
+    code = _NO_SODIUM.replace(
+        'sys.argv = ["solvency", "demo"]', 'sys.argv = ["solvency", "demo", "--json"]'
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2 and result.stderr == ""
+    doc = check_result(json.loads(result.stdout))
+    assert doc["status"] == "error" and doc["error"].startswith("libsodium >= 1.0.18 is required")

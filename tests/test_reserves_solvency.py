@@ -24,14 +24,17 @@ from solvency.crypto.bulletproofs import RangeProof
 from solvency.crypto.pedersen import PedersenGens
 from solvency.epoch.reserves import (
     make_reserves_proof,
+    net_commitments,
+    net_openings,
     reserve_ratios,
     verify_reserves,
     verify_reserves_proof,
 )
 from solvency.errors import InvalidParameterError, MalformedInputError, VerificationError
 from solvency.files import formats
-from solvency.files.ledger import AssetSpec
+from solvency.files.ledger import AssetSpec, format_units
 from solvency.files.reserves import ReservesFile, SnapshotRow, ownership_message
+from solvency.files.reserves_proof import ReservesProofFile
 
 PC = PedersenGens.default()
 MAX = 2**64 - 1
@@ -210,7 +213,7 @@ def test_reserves_totals_proof_and_ratios() -> None:
     other_root, _ = _epoch(epoch="2026-02")
     with pytest.raises(VerificationError, match="for epoch 2026-01, the root is for epoch 2026-02"):
         verify_reserves_proof(proof, other_root, report, b"\0" * 32)
-    ratios = reserve_ratios(report, liab)
+    ratios = reserve_ratios(report, [t.units for t in liab.totals])
     assert [r["ratio_percent"] for r in ratios] == ["100.00", "100.00", "80.00"]
 
 
@@ -235,6 +238,10 @@ def test_reserves_file_checks_against_the_root() -> None:
     dup = replace(rows[2], address=rows[2].address.lower(), row=6)
     with pytest.raises(VerificationError, match=r"row 6: duplicate address.*already in row 3"):
         verify_reserves(ReservesFile((*rows, dup)), root)
+    # A Bitcoin address holds one coin: listed under two assets, it is still a duplicate.
+    as_eth = replace(rows[0], asset="ETH", row=6)
+    with pytest.raises(VerificationError, match=r"row 6: duplicate address: .* as BTC"):
+        verify_reserves(ReservesFile((*rows, as_eth)), root)
     # An asset the root does not have.
     with pytest.raises(MalformedInputError, match="'DOGE' is not an asset"):
         verify_reserves(ReservesFile((*rows, replace(rows[0], asset="DOGE", row=6))), root)
@@ -274,3 +281,79 @@ def test_snapshot_cross_check() -> None:
         verify_reserves(rf, root, [snap[0], replace(snap[1], height=1), *snap[2:]])
     with pytest.raises(VerificationError, match=r"row 3: .* is not in the balances file"):
         verify_reserves(rf, root, [*snap[:2], *snap[3:]])
+
+
+_ROOT, _LIAB = _epoch((300_000_000, 8 * 10**9, 5 * 10**6))
+_FILE = _reserves(_ROOT)  # BTC 1.5 (two rows), ETH 10, USDT 4 key-proven + 1 custodial
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    asset=st.integers(0, 2),
+    delta=st.sampled_from([-1, 0, 1]),
+    ratio=st.sampled_from([100, 100, 80, 125]),
+)
+@example(asset=0, delta=-1, ratio=100)
+@example(asset=0, delta=0, ratio=100)
+@example(asset=2, delta=1, ratio=100)
+def test_files_at_just_above_and_just_below_the_liabilities(
+    asset: int, delta: int, ratio: int
+) -> None:
+    """Through the files: one row's balance moved so that asset's key-proven reserves are
+    exactly ceil(k*L/100) + delta; the exchange's proof exists and verifies iff delta >= 0.
+    (Balances are not signed: the snapshot check binds them; signatures stay valid.)"""
+    a = ASSETS[asset]
+    L = _LIAB.totals[asset].units
+    need = -(-ratio * L // 100)
+    rows = list(_FILE.rows)
+    mine = [i for i, r in enumerate(rows) if r.asset == a.symbol and r.scheme != "custodial"]
+    others = sum(rows[i].units(a.decimals) for i in mine[1:])
+    target = need + delta - others
+    if target < 0:
+        return
+    rows[mine[0]] = replace(rows[mine[0]], balance=format_units(target, a.decimals))
+    # Every other asset is given ample reserves at this ratio.
+    for k, b in enumerate(ASSETS):
+        if k != asset:
+            i = next(
+                i for i, r in enumerate(rows) if r.asset == b.symbol and r.scheme != "custodial"
+            )
+            ample = 2 * ratio * _LIAB.totals[k].units // 100 + 1
+            rows[i] = replace(rows[i], balance=format_units(ample, b.decimals))
+    rf = ReservesFile(tuple(rows))
+    report = verify_reserves(rf, _ROOT)
+    assert report.assets[asset].proven_units == need + delta
+    if delta < 0:
+        with pytest.raises(NotCoveredError, match=f"of {a.symbol}: no solvency proof"):
+            make_reserves_proof(_ROOT, _LIAB, report, b"\0" * 32, ratio, "test")
+        return
+    proof = make_reserves_proof(_ROOT, _LIAB, report, b"\0" * 32, ratio, "test")
+    verify_reserves_proof(ReservesProofFile.loads(proof.dumps()), _ROOT, report, b"\0" * 32)
+
+
+def test_margin_root_net_liability_plugs_in() -> None:
+    """A margin root commits to equity E_a then debt D_a per asset (2a commitments): C_a is
+    E_a(root) - F_a(root), opened by (E_a - D_a, R_a - S_a); an asset the exchange is owed
+    more of than it owes (E < D) needs no reserves."""
+    E, D = [500, 100], [200, 300]
+    R, S = [group.random_scalar() for _ in E], [group.random_scalar() for _ in D]
+    commitments = [PC.commit(v, r) for v, r in zip(E + D, R + S, strict=True)]
+    how, C = net_commitments(commitments, 2)
+    assert how == "equity-minus-debt"
+    openings = net_openings([(v, r) for v, r in zip(E + D, R + S, strict=True)], 2)
+    assert [L for L, _ in openings] == [300, -200]
+    for k, (L, r) in enumerate(openings):
+        for reserves, covered in ((max(L, 0), True), (L - 1, False)):
+            if reserves < 0:
+                continue
+            s = CoverStatement("m1", b"\x22" * 32, k, f"A{k}", reserves, 100, C[k])
+            if covered:
+                C_hi, proof = prove_cover(s, L, r)
+                verify_cover(s, C_hi, proof)
+            else:
+                with pytest.raises(NotCoveredError):
+                    prove_cover(s, L, r)
+    # One commitment per asset is a v1 root; any other count is refused.
+    assert net_commitments(commitments[:2], 2) == ("root-commitment", tuple(commitments[:2]))
+    with pytest.raises(MalformedInputError, match="3 commitments for 2 assets"):
+        net_commitments(commitments[:3], 2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import user_ids as allowed_user_ids
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +17,7 @@ ASSETS = (AssetSpec("BTC", 8), AssetSpec("USDT", 6))
 KEY = bytes(range(32))
 
 user_ids = st.lists(
-    st.text(st.characters(codec="utf-8", exclude_categories=["C", "Z"]), min_size=1, max_size=12),
+    allowed_user_ids(1, 12),
     min_size=1,
     max_size=40,
     unique=True,

@@ -115,11 +115,11 @@ class SodiumBackend:
         """sum k_i P_i for public k_i: the same libsodium loop (it has no faster one)."""
         return group._msm_sodium(ks, Ps)
 
-    def fixed_msm_vartime(self, ks: Sequence[int], Ts: Sequence[Table]) -> Point:
-        """sum k_i P_i over fixed generators (``table`` of each), public k_i."""
+    def fixed_msm_vartime(self, ks: Sequence[int], Ps: Sequence[Point]) -> Point:
+        """sum k_i P_i over fixed generators, public k_i (the basepoint by its own table)."""
         acc = IDENTITY
-        for k, T in zip(ks, Ts, strict=True):
-            acc = group._add(acc, self.mul_table_ct(k, T))
+        for k, P in zip(ks, Ps, strict=True):
+            acc = group._add(acc, self.mul_table_ct(k, P))
         return acc
 
     def fold_vartime(
@@ -127,6 +127,12 @@ class SodiumBackend:
     ) -> list[Point]:
         """[P_i + k_i Q_i] for public k_i (the prover folding generators by its challenges)."""
         return [group._add(P, group._mul(k, Q)) for k, P, Q in zip(ks, Ps, Qs, strict=True)]
+
+    def fold_table(
+        self, ks: Sequence[int], Ps: Sequence[Point], Ts: Sequence[Table]
+    ) -> list[Point]:
+        """[P_i + k_i Q_i] with Q_i fixed (its "table" is the point), constant-time."""
+        return [group._add(P, self.mul_table_ct(k, T)) for k, P, T in zip(ks, Ps, Ts, strict=True)]
 
 
 class DecafBackend:
@@ -137,6 +143,7 @@ class DecafBackend:
     def __init__(self, lib: Any) -> None:
         self._d = lib
         self._base_table = lib.BASE_TABLE
+        self._tables: dict[int, tuple[Point, Table]] = {}
 
     def decode(self, data: bytes) -> Point:
         """An encoding the caller has already checked; a bad one raises MalformedInputError."""
@@ -203,16 +210,33 @@ class DecafBackend:
         """sum k_i P_i, variable time: public scalars only (``group_decaf.msm_vartime``)."""
         return self._d.msm_vartime(ks, Ps)
 
-    def fixed_msm_vartime(self, ks: Sequence[int], Ts: Sequence[Table]) -> Point:
-        """sum k_i P_i over fixed generators, public k_i. Through ctypes the fastest libdecaf
-        routine for a fixed base is the constant-time table one, so that is used here."""
-        return self._d.msm_table_ct(ks, Ts)
+    def fixed_msm_vartime(self, ks: Sequence[int], Ps: Sequence[Point]) -> Point:
+        """sum k_i P_i over fixed generators (points that live as long as the process, from
+        ``generators`` and ``pedersen``), public k_i. With the C Pippenger, one more
+        ``msm_vartime``; without it, the constant-time table routine (the fastest fixed-base
+        one through ctypes), each generator's table built once and kept."""
+        if self._d.NATIVE_MSM:
+            return self._d.msm_vartime(ks, Ps)
+        return self._d.msm_table_ct(ks, [self._fixed_table(P) for P in Ps])
+
+    def _fixed_table(self, P: Point) -> Table:
+        T = self._tables.get(P.p)
+        if T is None:
+            T = self._tables[P.p] = (P, self._d.table(P))  # P kept: its address is the key
+        return T[1]
 
     def fold_vartime(
         self, ks: Sequence[int], Ps: Sequence[Point], Qs: Sequence[Point]
     ) -> list[Point]:
         """[P_i + k_i Q_i] for public k_i, variable time (``group_decaf.fold_vartime``)."""
         out: list[Point] = self._d.fold_vartime(ks, Ps, Qs)
+        return out
+
+    def fold_table(
+        self, ks: Sequence[int], Ps: Sequence[Point], Ts: Sequence[Table]
+    ) -> list[Point]:
+        """[P_i + k_i Q_i], Q_i given by its table: constant-time ``precomputed_scalarmul``."""
+        out: list[Point] = self._d.fold_table(ks, Ps, Ts)
         return out
 
 

@@ -336,8 +336,10 @@ def _verify_batch(items: Sequence[VerifyItem], rng: Rng | None, ops: Backend) ->
     # raises, as it did when items were checked and replayed one after the other.
     checked = [_check_item(item) for item in items]
     challenges = _replay_all(checked)
-    shared_G: dict[tuple[int, int], int] = {}
-    shared_H: dict[tuple[int, int], int] = {}
+    # party -> scalars of G^(party)_i, H^(party)_i (unreduced sums), and how many i are used
+    shared_G: dict[int, list[int]] = {}
+    shared_H: dict[int, list[int]] = {}
+    shared_n: dict[int, int] = {}
     B_scalar = 0
     B_blinding_scalar = 0
     scalars: list[int] = []
@@ -345,18 +347,18 @@ def _verify_batch(items: Sequence[VerifyItem], rng: Rng | None, ops: Backend) ->
     for index, (item, ch) in enumerate(zip(checked, challenges, strict=True)):
         # The first proof needs no weight; the others get an independent random one.
         weight = 1 if index == 0 else _nonzero_scalar(rng)
-        b_s, bb_s = _proof_terms(item, ch, weight, rng, shared_G, shared_H, scalars, encodings)
+        b_s, bb_s = _proof_terms(
+            item, ch, weight, rng, shared_G, shared_H, shared_n, scalars, encodings
+        )
         B_scalar += b_s
         B_blinding_scalar += bb_s
-    T_B, T_B_blinding = pedersen._tables(ops, _PC.B, _PC.B_blinding)
     fixed_scalars = [B_scalar % L, B_blinding_scalar % L]
-    fixed: list[Point] = [T_B, T_B_blinding]
-    for (party, i), k in shared_G.items():
-        fixed_scalars.append(k)
-        fixed.append(generators.fixed_G(ops, party, i))
-    for (party, i), k in shared_H.items():
-        fixed_scalars.append(k)
-        fixed.append(generators.fixed_H(ops, party, i))
+    fixed: list[Point] = list(pedersen._points(ops, _PC.B, _PC.B_blinding))
+    for party, count in shared_n.items():
+        fixed_scalars += [k % L for k in shared_G[party][:count]]
+        fixed += generators.party_G_points(ops, party, count)
+        fixed_scalars += [k % L for k in shared_H[party][:count]]
+        fixed += generators.party_H_points(ops, party, count)
     try:
         points = [ops.decode(P) for P in encodings]
         total = ops.add(
@@ -530,8 +532,9 @@ def _proof_terms(
     ch: _Challenges,
     weight: int,
     rng: Rng,
-    shared_G: dict[tuple[int, int], int],
-    shared_H: dict[tuple[int, int], int],
+    shared_G: dict[int, list[int]],
+    shared_H: dict[int, list[int]],
+    shared_n: dict[int, int],
     scalars: list[int],
     points: list[bytes],
 ) -> tuple[int, int]:
@@ -564,16 +567,20 @@ def _proof_terms(
     scalars += [cw * zz * z_j for z_j in z_pow]
     points += commitments
     # G_i: -z - a s_i;  H_i: z + y^-i (z^(2+j) 2^(i mod n) - b s_i^-1), s_i^-1 = s_{N-1-i}
-    minus_z = -z
-    for i in range(N):
-        key = (i // n, i % n)
-        shared_G[key] = (shared_G.get(key, 0) + weight * (minus_z - a * s[i])) % L
-    y_inv_i = 1
-    for i in range(N):
-        h = z + y_inv_i * (zz * z_pow[i // n] * two_pow[i % n] - b * s[N - 1 - i])
-        key = (i // n, i % n)
-        shared_H[key] = (shared_H.get(key, 0) + weight * h) % L
-        y_inv_i = y_inv_i * y_inv % L
+    # Accumulated per party and generator index, reduced mod l once at the end; the weight
+    # is folded into the per-proof constants first (wz = weight z, ...).
+    wz, wa, wb = weight * z % L, weight * a % L, weight * b % L
+    s_rev = s[::-1]
+    y_inv_pow = _powers(y_inv, N)
+    for j in range(m):
+        lo = j * n
+        acc_G = shared_G.setdefault(j, [0] * generators.MAX_BITS)
+        acc_H = shared_H.setdefault(j, [0] * generators.MAX_BITS)
+        shared_n[j] = max(shared_n.get(j, 0), n)
+        c_j = weight * zz * z_pow[j] % L
+        for i in range(n):
+            acc_G[i] -= wz + wa * s[lo + i]
+            acc_H[i] += wz + y_inv_pow[lo + i] * (c_j * two_pow[i] - wb * s_rev[lo + i])
     # B: w (t_x - a b) + c (delta - t_x);  B~: -e_blinding - c t_x_blinding
     B_scalar = weight * (w * (proof.t_x - a * b) + c * (delta - proof.t_x)) % L
     B_blinding_scalar = weight * (-proof.e_blinding - c * proof.t_x_blinding) % L

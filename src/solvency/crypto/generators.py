@@ -93,14 +93,16 @@ def H_tables(ops: Backend, n: int, m: int) -> list[Table]:
     return [T for j in range(m) for T in _chain_tables(ops, b"H", j)[:n]]
 
 
-def fixed_G(ops: Backend, party: int, i: int) -> Table:
-    """The table of G^(party)_i (the verifier's shared generator terms)."""
-    return _chain_tables(ops, b"G", party)[i]
+def party_G_points(ops: Backend, party: int, count: int) -> tuple[Point, ...]:
+    """G^(party)_0 .. G^(party)_(count-1), kept for the process (the verifier's terms)."""
+    _check_party(party)
+    return _chain_points(ops, b"G", party)[:count]
 
 
-def fixed_H(ops: Backend, party: int, i: int) -> Table:
-    """The table of H^(party)_i."""
-    return _chain_tables(ops, b"H", party)[i]
+def party_H_points(ops: Backend, party: int, count: int) -> tuple[Point, ...]:
+    """H^(party)_0 .. H^(party)_(count-1), kept for the process."""
+    _check_party(party)
+    return _chain_points(ops, b"H", party)[:count]
 
 
 @lru_cache(maxsize=64)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+from array import array
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -272,10 +273,20 @@ def msm_ct(scalars: Sequence[int], points: Sequence[Point]) -> Point:
     """sum_i k_i P_i, constant-time: for secret scalars (the prover's blindings and vectors).
 
     Terms go in pairs through libdecaf's constant-time ``point_double_scalarmul``
-    (a P + b Q with shared doublings), about 1.4 times one multiplication per pair.
+    (a P + b Q with shared doublings), about 1.4 times one multiplication per pair; the
+    loop runs in C (``_decafmsm.msm_ct``) when built, else here (``_msm_ct_py``, its twin).
     """
     if len(scalars) != len(points):
         raise MalformedInputError("scalars and points differ in length")
+    if _native is not None:
+        out = Point()
+        _native.msm_ct(out.p, array("Q", [P.p for P in points]), _scalar_bytes(scalars))
+        return out
+    return _msm_ct_py(scalars, points)
+
+
+def _msm_ct_py(scalars: Sequence[int], points: Sequence[Point]) -> Point:
+    """``msm_ct``'s loop through ctypes (the twin of the C loop)."""
     acc = identity()
     term = Point()
     a, t = acc.p, term.p
@@ -291,9 +302,19 @@ def msm_ct(scalars: Sequence[int], points: Sequence[Point]) -> Point:
 
 
 def msm_table_ct(scalars: Sequence[int], tables: Sequence[Table]) -> Point:
-    """sum_i k_i P_i over tabled fixed generators, constant-time (secret scalars)."""
+    """sum_i k_i P_i over tabled fixed generators, constant-time (secret scalars); the loop
+    runs in C when built (``_decafmsm.msm_table_ct``), else here (``_msm_table_ct_py``)."""
     if len(scalars) != len(tables):
         raise MalformedInputError("scalars and tables differ in length")
+    if _native is not None:
+        out = Point()
+        _native.msm_table_ct(out.p, array("Q", [T.p for T in tables]), _scalar_bytes(scalars))
+        return out
+    return _msm_table_ct_py(scalars, tables)
+
+
+def _msm_table_ct_py(scalars: Sequence[int], tables: Sequence[Table]) -> Point:
+    """``msm_table_ct``'s loop through ctypes (the twin of the C loop)."""
     acc = identity()
     term = Point()
     a, t = acc.p, term.p
@@ -317,7 +338,44 @@ def mul_vartime(k: int, P: Point) -> Point:
 
 def fold_vartime(scalars: Sequence[int], Ps: Sequence[Point], Qs: Sequence[Point]) -> list[Point]:
     """[P_i + k_i Q_i] in variable time: public k_i only (the prover folding generators by
-    its Fiat-Shamir challenges)."""
+    its Fiat-Shamir challenges). In C when built, else ``_fold_vartime_py`` (its twin)."""
+    if len(scalars) != len(Ps) or len(Ps) != len(Qs):
+        raise MalformedInputError("scalars and points differ in length")
+    if _native is not None:
+        outs = [Point() for _ in Ps]
+        _native.fold(
+            array("Q", [R.p for R in outs]),
+            array("Q", [P.p for P in Ps]),
+            array("Q", [Q.p for Q in Qs]),
+            _scalar_bytes(scalars),
+            False,
+        )
+        return outs
+    return _fold_vartime_py(scalars, Ps, Qs)
+
+
+def fold_table(scalars: Sequence[int], Ps: Sequence[Point], Ts: Sequence[Table]) -> list[Point]:
+    """[P_i + k_i Q_i] with Q_i given by its table: constant-time ``precomputed_scalarmul``,
+    which for fixed generators is faster than the variable-time routine."""
+    if len(scalars) != len(Ps) or len(Ps) != len(Ts):
+        raise MalformedInputError("scalars and points differ in length")
+    if _native is not None:
+        outs = [Point() for _ in Ps]
+        _native.fold(
+            array("Q", [R.p for R in outs]),
+            array("Q", [P.p for P in Ps]),
+            array("Q", [T.p for T in Ts]),
+            _scalar_bytes(scalars),
+            True,
+        )
+        return outs
+    return [add(P, mul_table(k, T)) for k, P, T in zip(scalars, Ps, Ts, strict=True)]
+
+
+def _fold_vartime_py(
+    scalars: Sequence[int], Ps: Sequence[Point], Qs: Sequence[Point]
+) -> list[Point]:
+    """``fold_vartime``'s loop through ctypes (the twin of the C loop)."""
     out = []
     for k, P, Q in zip(scalars, Ps, Qs, strict=True):
         R = Point()
@@ -331,14 +389,17 @@ def fold_vartime(scalars: Sequence[int], Ps: Sequence[Point], Qs: Sequence[Point
 def msm_vartime(scalars: Sequence[int], points: Sequence[Point]) -> Point:
     """sum_i k_i P_i in variable time: for public scalars only (the verifier's check).
 
-    Few terms: ``msm_ct``, whose paired multiplications through ctypes are faster than
-    libdecaf's one-point variable-time routine (it also multiplies B). Many terms:
     Pippenger's bucket method with signed radix-2^c digits, whose cost is about
-    (256/c)(n + 2^c) additions instead of n multiplications (``_pippenger``).
+    (256/c)(n + 2^c) additions instead of n multiplications: in C (``_decafmsm``, built at
+    install) when it is there, else in Python (``_pippenger``) from ``_PIPPENGER_MIN``
+    terms. Fewer terms than that: ``msm_ct``, whose paired multiplications are faster
+    through ctypes than libdecaf's one-point variable-time routine.
     """
     if len(scalars) != len(points):
         raise MalformedInputError("scalars and points differ in length")
     n = len(points)
+    if NATIVE_MSM and n >= _NATIVE_MIN:
+        return pippenger_native(scalars, points)
     if n < _PIPPENGER_MIN:
         return msm_ct(scalars, points)
     return _pippenger([k % L for k in scalars], points)
@@ -346,6 +407,53 @@ def msm_vartime(scalars: Sequence[int], points: Sequence[Point]) -> Point:
 
 #: Below this many terms one multiplication each is faster than Pippenger through ctypes.
 _PIPPENGER_MIN = 160
+#: Below this many terms the paired multiplications beat the C Pippenger (measured).
+_NATIVE_MIN = 6
+
+
+def _load_native() -> Any:
+    try:
+        from solvency.crypto import _decafmsm  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    addr = ctypes.cast
+    _decafmsm.bind(
+        addr(_c_add, _vp).value,
+        addr(_c_sub, _vp).value,
+        addr(_c_double, _vp).value,
+        _IDENTITY_ADDR,
+    )
+    _decafmsm.bind_mul(
+        addr(_c_scalar_decode, _vp).value,
+        addr(_c_precomputed_scalarmul, _vp).value,
+        addr(_c_double_scalarmul, _vp).value,
+        addr(_c_scalarmul, _vp).value,
+        addr(_c_vartime, _vp).value,
+    )
+    return _decafmsm
+
+
+_native = _load_native()
+#: True when the C Pippenger (``_decafmsm``) was built and is used.
+NATIVE_MSM = _native is not None
+
+
+def _scalar_bytes(scalars: Sequence[int]) -> bytes:
+    return b"".join((k % L).to_bytes(32, "little") for k in scalars)
+
+
+def pippenger_native(scalars: Sequence[int], points: Sequence[Point]) -> Point:
+    """sum_i k_i P_i by the C Pippenger, variable time: public scalars only.
+
+    Its twins are ``_pippenger`` and ``msm_ct`` (tested equal)."""
+    if _native is None:
+        raise RuntimeError("the native Pippenger (_decafmsm) is not built")
+    if len(scalars) != len(points):
+        raise MalformedInputError("scalars and points differ in length")
+    out = Point()
+    addresses = array("Q", [P.p for P in points])
+    _native.pippenger(out.p, addresses, _scalar_bytes(scalars))
+    return out
 
 
 def _window(n: int) -> int:

@@ -132,7 +132,8 @@ def _prove(
     Secret scalars (a, b and their products with the public factors) go only through the
     constant-time ``msm_table_ct`` (first round, when the caller passes the generators'
     tables), ``msm_ct`` and ``mul_base_ct``. Folding multiplies by public challenges only,
-    so it runs in variable time (``fold_vartime``).
+    so it runs in variable time (``fold_vartime``), except the first fold, whose points are
+    the original generators: their tables (``fold_table``, constant-time) are faster.
     """
     N = len(G)
     a, b = list(a), list(b)
@@ -141,7 +142,8 @@ def _prove(
     tau, tau_inv = list(H_factors), list(H_factors_inv)
     L_vec: list[bytes] = []
     R_vec: list[bytes] = []
-    first = True
+    # The original generators' tables, used while the points are still the originals.
+    tables = (G_tables, H_tables) if G_tables is not None and H_tables is not None else None
     while N > 1:
         n = N // 2
         a_L, a_R, b_L, b_R = a[:n], a[n:], b[:n], b[n:]
@@ -152,14 +154,13 @@ def _prove(
         k_R = [x * s % L for x, s in zip(a_R, sigma[:n], strict=True)] + [
             x * t % L for x, t in zip(b_L, tau[n:], strict=True)
         ]
-        if first and G_tables is not None and H_tables is not None:
-            # Still the original generators: their precomputed tables apply.
-            sum_L = ops.msm_table_ct(k_L, [*G_tables[n:], *H_tables[:n]])
-            sum_R = ops.msm_table_ct(k_R, [*G_tables[:n], *H_tables[n:]])
+        if tables is not None:
+            T_G, T_H = tables
+            sum_L = ops.msm_table_ct(k_L, [*T_G[n:], *T_H[:n]])
+            sum_R = ops.msm_table_ct(k_R, [*T_G[:n], *T_H[n:]])
         else:
             sum_L = ops.msm_ct(k_L, P_G[n:] + P_H[:n])
             sum_R = ops.msm_ct(k_R, P_G[:n] + P_H[n:])
-        first = False
         # L = <a_L, G_R> + <b_R, H_L> + c_L Q,   R = <a_R, G_L> + <b_L, H_R> + c_R Q
         L_pt = ops.encode(ops.add(sum_L, ops.mul_base_ct(c_L * w)))
         R_pt = ops.encode(ops.add(sum_R, ops.mul_base_ct(c_R * w)))
@@ -175,18 +176,23 @@ def _prove(
         if n > 1:
             # G'_i = u^-1 sigma_i P_i + u sigma_{n+i} P_{n+i}
             #      = (u^-1 sigma_i) * (P_i + (u^2 sigma_{n+i} / sigma_i) P_{n+i})
-            P_G = ops.fold_vartime(
-                [u_sq * sigma[n + i] * sigma_inv[i] % L for i in range(n)], P_G[:n], P_G[n:]
-            )
-            sigma_inv = [u * s % L for s in sigma_inv[:n]]
-            sigma = [u_inv * s % L for s in sigma[:n]]
+            k_G = [u_sq * sigma[n + i] * sigma_inv[i] % L for i in range(n)]
             # H'_i = u tau_i H_i + u^-1 tau_{n+i} H_{n+i}
             #      = (u tau_i) * (H_i + (u^-2 tau_{n+i} / tau_i) H_{n+i})
-            P_H = ops.fold_vartime(
-                [u_inv_sq * tau[n + i] * tau_inv[i] % L for i in range(n)], P_H[:n], P_H[n:]
-            )
+            k_H = [u_inv_sq * tau[n + i] * tau_inv[i] % L for i in range(n)]
+            if tables is not None:
+                # First fold: P_{n+i} are original generators, multiplied from their tables.
+                T_G, T_H = tables
+                P_G = ops.fold_table(k_G, P_G[:n], T_G[n:])
+                P_H = ops.fold_table(k_H, P_H[:n], T_H[n:])
+            else:
+                P_G = ops.fold_vartime(k_G, P_G[:n], P_G[n:])
+                P_H = ops.fold_vartime(k_H, P_H[:n], P_H[n:])
+            sigma_inv = [u * s % L for s in sigma_inv[:n]]
+            sigma = [u_inv * s % L for s in sigma[:n]]
             tau_inv = [u_inv * t % L for t in tau_inv[:n]]
             tau = [u * t % L for t in tau[:n]]
+        tables = None
         N = n
     return InnerProductProof(tuple(L_vec), tuple(R_vec), a[0], b[0])
 

@@ -65,6 +65,12 @@ def _check_int(x: int, what: str) -> None:
 
 
 @lru_cache(maxsize=8)
+def _points(ops: Backend, B: bytes, B_blinding: bytes) -> tuple[Point, Point]:
+    """(B, B~) in ``ops``'s internal form, kept for the process."""
+    return ops.decode(B), ops.decode(B_blinding)
+
+
+@lru_cache(maxsize=8)
 def _tables(ops: Backend, B: bytes, B_blinding: bytes) -> tuple[Table, Table]:
     """(table of B, table of B~) for ``ops``; the standard basepoint uses the library's own."""
     T_B = ops.base_table() if B == group.BASEPOINT else ops.table(ops.decode(B))

@@ -9,6 +9,10 @@ that streams the store level by level and spreads the range proofs over workers.
                   non-root node has a stored parent; the root matches the signed root;
                   every node's range proof verifies (section 5, batched).
 
+    margin:       every level-0 node (user and padding leaves alike) has a collateral
+                  proof, and it verifies on C_X = sum_k a_k E_k - sum_k b_k F_k with the
+                  weights of the store's (signed) margin parameters (section 10.6, batched).
+
 Together with the users' inclusion checks, the range proofs make the root total the integer
 sum of non-negative balances: no node's value wraps modulo l (section 5).
 """
@@ -19,6 +23,7 @@ import hmac
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from solvency.circuits.collateral import CollateralItem, verify_collateral_batch
 from solvency.circuits.node import check_internal_node, check_padding_node
 from solvency.circuits.range import NodeProofError, NodeProofItem, verify_nodes_batch
 from solvency.crypto import group
@@ -28,6 +33,8 @@ from solvency.epoch.parallel import Workers, run_tasks
 from solvency.epoch.store import EpochStore, StoredNode
 from solvency.epoch.tree import NodeKind
 from solvency.errors import VerificationError
+from solvency.files.ledger import AssetSpec
+from solvency.files.margin import Weights
 
 _PC = PedersenGens.default()
 
@@ -42,6 +49,11 @@ class AuditReport:
     internal: int
     padding: int
     range_proofs: int
+    #: Collateral proofs checked (margin epochs: one per level-0 node).
+    collateral_proofs: int = 0
+
+
+Task = tuple[str, list[NodeProofItem], list[CollateralItem], Weights | None]
 
 
 def audit_tree(
@@ -62,10 +74,16 @@ def audit_tree(
     H = store.height
     counts = {kind: 0 for kind in NodeKind}
     seen = 0
+    weights = (
+        None
+        if store.margin is None
+        else store.margin.weights([AssetSpec(s, d) for s, d in store.assets])
+    )
 
-    def chunks() -> Iterator[tuple[str, list[NodeProofItem]]]:
+    def chunks() -> Iterator[Task]:
         nonlocal seen
         pending: list[NodeProofItem] = []
+        collateral: list[CollateralItem] = []
         for level in range(H + 1):
             internal_here = 0
             # Streamed: a level of a million-user tree does not fit in memory as objects.
@@ -79,23 +97,35 @@ def audit_tree(
                         f"node (level {level}, index {n.index}): range proof missing"
                     )
                 pending.append(NodeProofItem(level, n.index, n.commitments, n.proof))
+                if weights is not None and level == 0:
+                    c = store.collateral(n.index)
+                    if c is None:
+                        raise VerificationError(
+                            f"leaf (level 0, index {n.index}): collateral proof missing"
+                        )
+                    collateral.append(CollateralItem(n.index, n.commitments, *c))
                 if len(pending) >= chunk_size:
-                    yield store.epoch, pending
-                    pending = []
+                    yield store.epoch, pending, collateral, weights
+                    pending, collateral = [], []
             # Every node one level down is a child of an internal node here: no orphans.
             if level > 0 and store.count_level(level - 1) != 2 * internal_here:
                 raise VerificationError(f"level {level - 1}: nodes without a stored parent")
         if pending:
-            yield store.epoch, pending
+            yield store.epoch, pending, collateral, weights
 
-    proofs = 0
+    proofs = collaterals = 0
     if workers is None or rng is not None:
         # In this process (an injected rng, for reproducible tests, is not shared).
-        for epoch, items in chunks():
-            proofs += _verify_chunk((epoch, items), rng)
+        for task in chunks():
+            n_proofs, n_collateral = _verify_chunk(task, rng)
+            proofs += n_proofs
+            collaterals += n_collateral
     else:
-        for count in run_tasks(workers, _verify_chunk, chunks()):
-            proofs += count
+        for n_proofs, n_collateral in run_tasks(workers, _verify_chunk, chunks()):
+            proofs += n_proofs
+            collaterals += n_collateral
+    if weights is not None and collaterals != store.count_collateral():
+        raise VerificationError("the database holds collateral proofs of no stored leaf")
     if seen != store.count_nodes():
         raise VerificationError("the database holds nodes outside the tree's levels")
     root = store.node(H, 0)
@@ -118,19 +148,24 @@ def audit_tree(
         internal=counts[NodeKind.INTERNAL],
         padding=counts[NodeKind.PADDING],
         range_proofs=proofs,
+        collateral_proofs=collaterals,
     )
 
 
-def _verify_chunk(task: tuple[str, list[NodeProofItem]], rng: Rng | None = None) -> int:
-    """Batch-verify one chunk of node range proofs (a pure task for workers); return its size."""
-    epoch, items = task
+def _verify_chunk(task: Task, rng: Rng | None = None) -> tuple[int, int]:
+    """Batch-verify one chunk of node range proofs and leaves' collateral proofs (a pure task
+    for workers); return how many of each."""
+    epoch, items, collateral, weights = task
     try:
         verify_nodes_batch(epoch, items, rng)
     except NodeProofError as exc:
         raise VerificationError(
             f"range proof of node (level {exc.level}, index {exc.index}) does not verify"
         ) from exc
-    return len(items)
+    if weights is not None:
+        # sum_k a_k e_k - sum_k b_k d_k in [0, 2^128) at every leaf: no uncovered debt
+        verify_collateral_batch(epoch, collateral, weights, rng)
+    return len(items), len(collateral)
 
 
 def _check_node(store: EpochStore, level: int, n: StoredNode) -> None:

@@ -15,6 +15,11 @@ section 8.4. The build is a sequence of resumable phases recorded in the databas
 A rerun with the same ledger, parameters and master secret resumes where the last one stopped;
 anything else is refused. The root's opening gives the per-asset totals and the blinding sums
 R_k that open C_k(root) = Com(total_k, R_k) for the auditor (section 7).
+
+Margin (section 10): with ``margin`` parameters the ledger is signed, every node has 2a
+commitments (equity then debt), the ledger is refused when a user's debt is not covered, and
+the proofs phase also gives every level-0 node (user and padding leaves alike) its collateral
+proof, in the same transaction as its range proof.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
+from solvency.circuits.collateral import prove_collateral
 from solvency.circuits.range import prove_node
 from solvency.crypto import derive
 from solvency.crypto.group import Rng
@@ -54,15 +60,24 @@ from solvency.epoch.tree import (
     default_height,
 )
 from solvency.errors import InvalidParameterError, SolvencyError
-from solvency.files.formats import InclusionProofFile, PathStep, RootCommitment
-from solvency.files.ledger import AssetSpec, check_assets
-from solvency.files.secure_io import make_dir
+from solvency.files.formats import (
+    Collateral,
+    InclusionProofFile,
+    PathStep,
+    RootCommitment,
+    rfc3339_utc,
+)
+from solvency.files.ledger import AssetSpec, check_assets, iter_ledger
+from solvency.files.margin import MarginParams, Weights
+from solvency.files.secure_io import check_regular_file, make_dir
 
 #: Subtrees of 2^14 leaves: one transaction (and later one worker task) each.
 DEFAULT_SUBTREE_LEVEL = 14
 DEFAULT_CHUNK_SIZE = 32
 DB_RELATIVE_PATH = Path("private") / "epoch.sqlite"
 _TAG_SECRET_CHECK = b"solvency/v1/secret-check"
+#: Meta key: when the build first completed (root.json's ``created``).
+META_CREATED = "created"
 
 #: ``progress(phase, done, total)`` with phase in "users", "tree", "proofs".
 Progress = Callable[[str, int, int], None]
@@ -83,10 +98,16 @@ class BuildSummary:
     range_proofs: int
     root_hash: bytes
     root_commitments: tuple[bytes, ...]
-    #: Per-asset totals in units and the root blindings R_k: C_k(root) = Com(total_k, R_k).
+    #: Per-column totals in units and the root blindings R_k: C_k(root) = Com(total_k, R_k)
+    #: (2a columns in a margin epoch: total equity of every asset, then total debt).
     totals: tuple[int, ...]
     root_blindings: tuple[int, ...]
     store_path: Path
+    #: When the build first completed (RFC 3339 UTC, kept in the database's meta): root.json's
+    #: ``created``, so a rerun writes the same bytes. None while the range proofs are pending.
+    created: str | None = None
+    margin: MarginParams | None = None
+    collateral_proofs: int = 0
 
 
 def store_path(out_dir: str | os.PathLike[str]) -> Path:
@@ -99,12 +120,15 @@ def _secret_check(epoch_secret: bytes) -> str:
     return hashlib.sha256(_TAG_SECRET_CHECK + epoch_secret).hexdigest()
 
 
-def _file_sha256(path: str | os.PathLike[str]) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def _scan_ledger(
+    path: str | os.PathLike[str], specs: tuple[AssetSpec, ...], signed: bool = False
+) -> str:
+    """Check the whole ledger (section 2) and return its SHA-256: a resumed or repeated build
+    compares it with the one the database was started from."""
+    digest = hashlib.sha256()
+    for _ in iter_ledger(path, specs, check_duplicates=False, digest=digest, signed=signed):
+        pass
+    return digest.hexdigest()
 
 
 def _asset_pairs(assets: Sequence[AssetSpec]) -> tuple[tuple[str, int], ...]:
@@ -130,10 +154,16 @@ def _stage(
     epoch_secret: bytes,
     height: int | None,
     staging: Path,
-) -> int:
-    """Stage the ledger (section 2 checks included); return the tree height to use."""
-    count, _ = stage_ledger(ledger_path, specs, derive.position_key(epoch_secret), staging)
-    return default_height(count) if height is None else check_height(height, count)
+    weights: Weights | None = None,
+) -> tuple[int, str]:
+    """Stage the ledger (section 2 checks included), hashing it in the same single read;
+    return the tree height to use and the ledger's SHA-256."""
+    digest = hashlib.sha256()
+    count, _ = stage_ledger(
+        ledger_path, specs, derive.position_key(epoch_secret), staging, digest, weights
+    )
+    H = default_height(count) if height is None else check_height(height, count)
+    return H, digest.hexdigest()
 
 
 def build_epoch(
@@ -152,6 +182,7 @@ def build_epoch(
     scheduler: str | None = None,
     executor: Executor | None = None,
     prove: bool = True,
+    margin: MarginParams | None = None,
 ) -> BuildSummary:
     """Build (or resume building) epoch ``epoch_id`` into ``out_dir/private/epoch.sqlite``.
 
@@ -160,9 +191,11 @@ def build_epoch(
     1 runs in this process). The tree (commitments, hashes, root) depends only on the ledger,
     the master secret and the epoch, never on how the work was spread. An injected ``rng``
     (for reproducible tests) keeps the proofs in this process. With ``prove=False`` the build
-    stops before the range proofs (a later call finishes it).
+    stops before the range proofs (a later call finishes it). With ``margin`` the ledger is a
+    signed margin ledger (section 10).
     """
     specs = check_assets(assets)
+    weights = None if margin is None else margin.weights(specs)
     epoch = derive.check_epoch_id(epoch_id)
     epoch_secret = derive.epoch_secret(master_secret, epoch)
     if height is not None:
@@ -174,10 +207,11 @@ def build_epoch(
     report = progress or (lambda phase, done, total: None)
     expected = {
         "epoch": epoch,
-        "ledger_sha256": _file_sha256(ledger_path),
         "secret_check": _secret_check(epoch_secret),
         "height_request": "default" if height is None else str(height),
     }
+    # Nothing is read before this check: a folder, device or FIFO is refused at once.
+    check_regular_file(ledger_path, "ledger")
     db = store_path(out_dir)
     staging = _staging_path(db)
     try:
@@ -187,25 +221,50 @@ def build_epoch(
             store = EpochStore.open(db)
             staged = False
         else:
-            H = _stage(ledger_path, specs, epoch_secret, height, staging)
+            # The ledger is checked and hashed in one read: a bad row fails as it is read.
+            H, expected["ledger_sha256"] = _stage(
+                ledger_path, specs, epoch_secret, height, staging, weights
+            )
             staged = True
             private = {k: v for k, v in expected.items() if k != "epoch"}
             store = EpochStore.create(
-                db, epoch=epoch, height=H, assets=_asset_pairs(specs), private_meta=private
+                db,
+                epoch=epoch,
+                height=H,
+                assets=_asset_pairs(specs),
+                private_meta=private,
+                margin=margin,
             )
         with store, _workers(executor, workers, scheduler) as pool:
+            if not staged:
+                # A resume or a rerun: the same ledger, or a refusal (never a silent rebuild).
+                if store.state == STATE_USERS:
+                    _, expected["ledger_sha256"] = _stage(
+                        ledger_path, specs, epoch_secret, height, staging, weights
+                    )
+                else:
+                    expected["ledger_sha256"] = _scan_ledger(
+                        ledger_path, specs, signed=margin is not None
+                    )
             _check_resume(store, expected)
             if store.assets != _asset_pairs(specs):
                 raise InvalidParameterError(f"{store.path} was started with different assets")
-            ctx = TreeContext.create(epoch_secret, store.height, len(specs))
+            if store.margin != margin:
+                raise InvalidParameterError(
+                    f"{store.path} was started with different margin parameters"
+                )
+            ctx = TreeContext.create(
+                epoch_secret, store.height, store.n_assets, margin=margin is not None
+            )
             if store.state == STATE_USERS:
-                if not staged:
-                    _stage(ledger_path, specs, epoch_secret, height, staging)
                 _users_phase(store, staging, epoch_secret, min(subtree_level, store.height), report)
             if store.state == STATE_TREE:
                 _tree_phase(store, ctx, pool, report)
             if store.state == STATE_PROOFS and prove:
-                _proof_phase(store, chunk_size, rng, pool, report)
+                _proof_phase(store, chunk_size, rng, pool, report, weights)
+            if store.state == STATE_COMPLETE and store.meta(META_CREATED) is None:
+                # Completed by a release that did not record the time: record it once now.
+                store.set_meta({META_CREATED: rfc3339_utc()})
             return _summary(store, specs)
     finally:
         staging.unlink(missing_ok=True)
@@ -277,12 +336,50 @@ def prove_chunk(
     return out
 
 
-def _prove_task(task: tuple[str, list[PendingProof]]) -> list[tuple[int, int, bytes]]:
-    return prove_chunk(task[0], task[1])
+def prove_collateral_chunk(
+    epoch: str, chunk: Sequence[PendingProof], weights: Weights, rng: Rng | None = None
+) -> list[tuple[int, bytes, bytes]]:
+    """Collateral proofs ``(index, C_hi, proof)`` of the level-0 nodes of a chunk (section
+    10.4): user and padding leaves alike, from the opening (e_k, d_k; r_k, r_{a+k})."""
+    a = len(weights.collateral)
+    out = []
+    for p in chunk:
+        if p.level != 0:
+            continue
+        try:
+            C_hi, proof = prove_collateral(
+                epoch,
+                p.index,
+                p.values[:a],
+                p.values[a:],
+                p.blindings[:a],
+                p.blindings[a:],
+                weights,
+                rng,
+            )
+        except InvalidParameterError:
+            # Staging refuses uncovered users, so only a corrupted database gets here.
+            raise SolvencyError(f"leaf {p.index}: debt not covered, no collateral proof") from None
+        out.append((p.index, C_hi, proof))
+    return out
+
+
+ProofRows = tuple[list[tuple[int, int, bytes]], list[tuple[int, bytes, bytes]]]
+
+
+def _prove_task(task: tuple[str, list[PendingProof], Weights | None]) -> ProofRows:
+    epoch, chunk, weights = task
+    collateral = [] if weights is None else prove_collateral_chunk(epoch, chunk, weights)
+    return prove_chunk(epoch, chunk), collateral
 
 
 def _proof_phase(
-    store: EpochStore, chunk_size: int, rng: Rng | None, pool: Workers, report: Progress
+    store: EpochStore,
+    chunk_size: int,
+    rng: Rng | None,
+    pool: Workers,
+    report: Progress,
+    weights: Weights | None = None,
 ) -> None:
     total = store.count_nodes()
     done = total - store.count_pending()
@@ -290,17 +387,20 @@ def _proof_phase(
     if rng is not None:
         # An injected rng is for reproducible tests; it is not shared across processes.
         for chunk in store.pending_proofs(chunk_size):
-            store.set_proofs(prove_chunk(store.epoch, chunk, rng))
+            collateral = (
+                [] if weights is None else prove_collateral_chunk(store.epoch, chunk, weights, rng)
+            )
+            store.set_proofs(prove_chunk(store.epoch, chunk, rng), collateral=collateral)
             done += len(chunk)
             report("proofs", done, total)
     else:
         # Small chunks keep every worker busy to the end; each chunk is one transaction.
-        tasks = ((store.epoch, chunk) for chunk in store.pending_proofs(chunk_size))
-        for proofs in run_tasks(pool, _prove_task, tasks):
-            store.set_proofs(proofs)
+        tasks = ((store.epoch, chunk, weights) for chunk in store.pending_proofs(chunk_size))
+        for proofs, collateral in run_tasks(pool, _prove_task, tasks):
+            store.set_proofs(proofs, collateral=collateral)
             done += len(proofs)
             report("proofs", done, total)
-    store.set_meta({"state": STATE_COMPLETE})
+    store.set_meta({"state": STATE_COMPLETE, META_CREATED: rfc3339_utc()})
 
 
 def _summary(store: EpochStore, specs: tuple[AssetSpec, ...]) -> BuildSummary:
@@ -329,6 +429,9 @@ def _summary(store: EpochStore, specs: tuple[AssetSpec, ...]) -> BuildSummary:
         totals=totals,
         root_blindings=blindings,
         store_path=store.path,
+        created=store.meta(META_CREATED),
+        margin=store.margin,
+        collateral_proofs=store.count_collateral(),
     )
 
 
@@ -351,6 +454,25 @@ def export_user_proof(store: EpochStore, user_id: str, master_secret: bytes) -> 
             raise SolvencyError(f"{store.path}: sibling at level {level} has no range proof")
         path.append(PathStep(node.commitments, node.hash, node.proof))
     root = store.root()
+    if store.margin is not None:
+        a = len(store.assets)
+        own, sib = store.collateral(user.position), store.collateral(user.position ^ 1)
+        if own is None or sib is None:
+            raise SolvencyError(f"{store.path}: a leaf's collateral proof is missing")
+        return InclusionProofFile(
+            epoch=store.epoch,
+            user_id=user_id,
+            user_secret=derive.user_secret(epoch_secret, user_id),
+            position=user.position,
+            height=store.height,
+            assets=tuple(AssetSpec(s, d) for s, d in store.assets),
+            balances=tuple(e - d for e, d in zip(user.units[:a], user.units[a:], strict=True)),
+            path=tuple(path),
+            root=RootCommitment(root.hash, root.commitments),
+            margin=store.margin,
+            collateral=Collateral(*own),
+            sibling_collateral=Collateral(*sib),
+        )
     return InclusionProofFile(
         epoch=store.epoch,
         user_id=user_id,

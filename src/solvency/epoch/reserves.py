@@ -24,8 +24,15 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from solvency.circuits.collateral import net_liability_commitment, net_liability_opening
 from solvency.circuits.coverage import CoverStatement, NotCoveredError, prove_cover, verify_cover
-from solvency.circuits.ownership import CUSTODIAL, Ownership, address_key, check_ownership
+from solvency.circuits.ownership import (
+    BITCOIN_CHAINS,
+    CUSTODIAL,
+    Ownership,
+    address_key,
+    check_ownership,
+)
 from solvency.crypto.group import Rng
 from solvency.errors import MalformedInputError, VerificationError
 from solvency.files import formats
@@ -38,7 +45,12 @@ from solvency.files.reserves import (
     ownership_message,
     parse_ownership_message,
 )
-from solvency.files.reserves_proof import LIABILITIES_ROOT, AssetCover, ReservesProofFile
+from solvency.files.reserves_proof import (
+    LIABILITIES_NET,
+    LIABILITIES_ROOT,
+    AssetCover,
+    ReservesProofFile,
+)
 
 
 @dataclass(frozen=True)
@@ -130,13 +142,16 @@ def verify_reserves(
 
 
 def _check_unique(rows: Sequence[ReserveRow]) -> None:
+    """No address counted twice: per (asset, chain, address); and on a Bitcoin chain, where an
+    address holds one coin, per (chain, address) whatever the asset column says."""
     seen: dict[tuple[str, str, str], ReserveRow] = {}
     for r in rows:
-        key = (r.asset, r.chain, address_key(r.chain, r.address))
+        asset = "" if r.chain in BITCOIN_CHAINS and r.scheme != CUSTODIAL else r.asset
+        key = (asset, r.chain, address_key(r.chain, r.address))
         if key in seen:
             raise VerificationError(
-                f"{r.where}: duplicate address: {r.asset} at {r.address} on {r.chain} is already "
-                f"in {seen[key].where} (it would be counted twice)"
+                f"{r.where}: duplicate address: {r.address} on {r.chain} is already in "
+                f"{seen[key].where} as {seen[key].asset} (it would be counted twice)"
             )
         seen[key] = r
 
@@ -207,13 +222,46 @@ def _check_against_snapshot(
 
 
 def liability_commitments(root: formats.RootFile) -> tuple[str, tuple[bytes, ...]]:
-    """How ``C_a`` is taken from the root, and ``C_a`` per asset.
+    """How ``C_a`` is taken from the root, and ``C_a`` per asset (PROTOCOL 11.6).
 
-    A v1 root commits to liabilities only: ``C_a`` is the root commitment. A margin root
-    (equity and debt per asset) gives ``C_a = circuits.collateral.net_liability_commitment(
-    E_a, F_a)``, the commitment to total equity minus total debt, under its own name.
+    A root with one commitment per asset (version 1) commits to liabilities: ``C_a`` is that
+    commitment (``root-commitment``). A margin root (section 10) has ``2a``: total equity
+    ``E_a(root)`` for each asset, then total debt ``F_a(root)``; ``C_a = E_a(root) -
+    F_a(root)`` commits to the net liability, equity minus debt (``equity-minus-debt``).
     """
-    return LIABILITIES_ROOT, tuple(root.root.commitments)
+    return net_commitments(root.root.commitments, len(root.assets))
+
+
+def net_commitments(commitments: Sequence[bytes], a: int) -> tuple[str, tuple[bytes, ...]]:
+    """``liability_commitments`` on the root's commitments (``a`` or ``2a`` of them)."""
+    if len(commitments) == a:
+        return LIABILITIES_ROOT, tuple(commitments)
+    if len(commitments) == 2 * a:
+        # N_a = E_a(root) - F_a(root)
+        return LIABILITIES_NET, tuple(
+            net_liability_commitment(commitments[k], commitments[a + k]) for k in range(a)
+        )
+    raise MalformedInputError(f"the root has {len(commitments)} commitments for {a} assets")
+
+
+def net_openings(totals: Sequence[tuple[int, int]], a: int) -> list[tuple[int, int]]:
+    """The openings ``(L_a, r_a)`` of ``liability_commitments``' ``C_a``, from the root's
+    opening (``liabilities.json``: ``(units, blinding)`` per commitment, ``a`` or ``2a``)."""
+    if len(totals) == a:
+        return list(totals)
+    if len(totals) == 2 * a:
+        # N_a opens to (E_a - D_a, R_a - S_a)
+        return [
+            net_liability_opening(totals[k][0], totals[a + k][0], totals[k][1], totals[a + k][1])
+            for k in range(a)
+        ]
+    raise MalformedInputError(f"the opening has {len(totals)} totals for {a} assets")
+
+
+def liability_openings(liabilities: formats.LiabilitiesFile) -> list[tuple[int, int]]:
+    return net_openings(
+        [(t.units, t.blinding) for t in liabilities.totals], len(liabilities.assets)
+    )
 
 
 def _statements(
@@ -255,10 +303,11 @@ def make_reserves_proof(
     if report.exchange is None:
         raise MalformedInputError("the reserves file has no key-proven row: nothing to prove")
     how, statements = _statements(root, report, ratio_percent)
+    openings = liability_openings(liabilities)
     short = [
         s.symbol
-        for s, t in zip(statements, liabilities.totals, strict=True)
-        if 100 * s.reserves < ratio_percent * t.units
+        for s, (L, _) in zip(statements, openings, strict=True)
+        if 100 * s.reserves < ratio_percent * L
     ]
     if short:
         raise NotCoveredError(
@@ -266,8 +315,8 @@ def make_reserves_proof(
             "no solvency proof can be made"
         )
     covers = []
-    for s, t, a in zip(statements, liabilities.totals, report.assets, strict=True):
-        C_hi, proof = prove_cover(s, t.units, t.blinding, rng)
+    for s, (L, r), a in zip(statements, openings, report.assets, strict=True):
+        C_hi, proof = prove_cover(s, L, r, rng)
         covers.append(AssetCover(s.symbol, a.proven_units, a.custodial_units, C_hi, proof))
     return ReservesProofFile(
         epoch=root.epoch,
@@ -318,22 +367,21 @@ def verify_reserves_proof(
         verify_cover(s, cover.C_hi, cover.proof)
 
 
-def reserve_ratios(
-    report: ReservesReport, liabilities: formats.LiabilitiesFile
-) -> list[dict[str, object]]:
-    """Per asset, for the auditor who holds the opening: R_a / L_a in percent (2 decimals,
-    rounded down; None when L_a is 0)."""
+def reserve_ratios(report: ReservesReport, totals: Sequence[int]) -> list[dict[str, object]]:
+    """Per asset, for the auditor who holds the opening (liability totals ``L_a`` in units):
+    R_a / L_a in percent, 2 decimals rounded down (never shown higher than it is); None when
+    L_a is 0."""
     out: list[dict[str, object]] = []
-    for a, t in zip(report.assets, liabilities.totals, strict=True):
+    for a, L in zip(report.assets, totals, strict=True):
         pct = None
-        if t.units:
-            hundredths = 10_000 * a.proven_units // t.units
+        if L:
+            hundredths = 10_000 * a.proven_units // L
             pct = f"{hundredths // 100}.{hundredths % 100:02d}"
         out.append(
             {
                 "symbol": a.asset.symbol,
                 "reserves": format_units(a.proven_units, a.asset.decimals),
-                "liabilities": format_units(t.units, t.decimals),
+                "liabilities": format_units(L, a.asset.decimals),
                 "ratio_percent": pct,
             }
         )
@@ -345,7 +393,10 @@ __all__ = [
     "NotCoveredError",
     "ReservesReport",
     "liability_commitments",
+    "liability_openings",
     "make_reserves_proof",
+    "net_commitments",
+    "net_openings",
     "reserve_ratios",
     "verify_reserves",
     "verify_reserves_proof",

@@ -23,9 +23,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from solvency.epoch.tree import UserLeaf, _position_digest
-from solvency.errors import InvalidParameterError
+from solvency.errors import InvalidParameterError, MalformedInputError
 from solvency.files import secure_io
-from solvency.files.ledger import AssetSpec, duplicate_id_error, iter_ledger
+from solvency.files.ledger import AssetSpec, Hasher, LedgerError, duplicate_id_error, iter_ledger
+from solvency.files.margin import Weights, check_covered, split_signed
 
 _BATCH = 8192
 _BITMAP_MAX_HEIGHT = 30
@@ -36,8 +37,17 @@ def stage_ledger(
     assets: Sequence[AssetSpec],
     position_key: bytes,
     staging_path: Path,
+    digest: Hasher | None = None,
+    weights: Weights | None = None,
 ) -> tuple[int, tuple[int, ...]]:
-    """Stream the ledger into a new staging file; return (user count, per-asset totals)."""
+    """Stream the ledger into a new staging file; return (user count, per-column totals).
+    ``digest`` is fed the ledger's bytes as they are read (see ``iter_ledger``).
+
+    With margin ``weights`` (docs/PROTOCOL.md section 10) amounts are signed and each user is
+    staged as 2a columns, equity then debt; a user whose debt is not covered by haircut
+    collateral (or whose collateral value reaches the proven bound) is refused, naming the
+    row: the exchange must liquidate before it publishes.
+    """
     if staging_path.exists():
         staging_path.unlink()
     secure_io.create_private_file(staging_path)  # it holds every id and balance
@@ -51,14 +61,26 @@ def stage_ledger(
             " row INTEGER NOT NULL, balances BLOB NOT NULL)"
         )
         count = 0
-        totals = [0] * len(assets)
+        totals = [0] * (len(assets) * (2 if weights is not None else 1))
         batch: list[tuple[str, bytes, int, bytes]] = []
         name = os.fspath(ledger_path)
-        for r in iter_ledger(ledger_path, assets, check_duplicates=False):
+        signed = weights is not None
+        rows = iter_ledger(
+            ledger_path, assets, check_duplicates=False, digest=digest, signed=signed
+        )
+        for r in rows:
             uid = r.user_id.encode("utf-8")
-            balances = b"".join(u.to_bytes(8, "little") for u in r.units)
+            columns = r.units
+            if weights is not None:
+                equity, debt = split_signed(r.units)
+                try:
+                    check_covered(weights, equity, debt, r.row)
+                except MalformedInputError as e:
+                    raise LedgerError(f"{name} {e} (user {r.user_id!r})", r.row, None) from None
+                columns = (*equity, *debt)
+            balances = b"".join(u.to_bytes(8, "little") for u in columns)
             batch.append((r.user_id, _position_digest(position_key, uid, 0), r.row, balances))
-            for k, u in enumerate(r.units):
+            for k, u in enumerate(columns):
                 totals[k] += u
             count += 1
             if len(batch) >= _BATCH:

@@ -6,6 +6,11 @@ Tables::
     users(user_id TEXT PRIMARY KEY, position INTEGER UNIQUE, balances BLOB)
     nodes(level, idx, kind, commitments BLOB, hash BLOB, proof BLOB NULL, PRIMARY KEY(level, idx))
     openings(level, idx, values_ BLOB, blindings BLOB, pad_seed BLOB NULL, PRIMARY KEY(level, idx))
+    collateral(idx PRIMARY KEY, c_hi BLOB, proof BLOB)     margin epochs only (section 10.4):
+                                                           every level-0 node's collateral proof
+
+A margin epoch has a ``margin`` meta key (the signed margin parameters, JSON) and 2a
+commitments per node (``n_assets`` counts commitments: equity of every asset, then debt).
 
 Every write runs in one transaction (batched ``executemany``); the journal is WAL. The file is
 created 0600 before SQLite opens it, so its journals are 0600 too (``files.secure_io``). The build
@@ -33,6 +38,7 @@ from solvency.crypto import derive
 from solvency.epoch.tree import MAX_HEIGHT, Node, NodeKind, UserLeaf
 from solvency.errors import InvalidParameterError, MalformedInputError, UnsupportedVersionError
 from solvency.files import secure_io
+from solvency.files.margin import MarginParams
 
 DB_FORMAT = "solvency-epoch-db"
 SCHEMA_VERSION = 1
@@ -52,6 +58,7 @@ PUBLIC_META = (
     "range_bits",
     "hash",
     "state",
+    "margin",
 )
 _BATCH = 4096
 
@@ -81,6 +88,10 @@ CREATE TABLE openings(
 ) WITHOUT ROWID;
 CREATE INDEX nodes_pending ON nodes(level, idx) WHERE proof IS NULL;
 """
+_COLLATERAL_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS collateral("
+    "idx INTEGER PRIMARY KEY, c_hi BLOB NOT NULL, proof BLOB NOT NULL) WITHOUT ROWID"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,11 +192,16 @@ class EpochStore:
             self.assets: tuple[tuple[str, int], ...] = tuple(
                 (str(x["symbol"]), int(x["decimals"])) for x in assets
             )
+            margin = meta.get("margin")
+            self.margin: MarginParams | None = (
+                None if margin is None else MarginParams.from_json(json.loads(margin))
+            )
         except (KeyError, ValueError, TypeError, InvalidParameterError) as exc:
             raise MalformedInputError(f"{path}: meta table is incomplete or malformed") from exc
-        if not 1 <= self.height <= MAX_HEIGHT or not 1 <= len(self.assets) <= 64:
+        #: Commitments per node: a, or 2a in a margin epoch (equity then debt).
+        self.n_assets = len(self.assets) * (2 if self.margin is not None else 1)
+        if not 1 <= self.height <= MAX_HEIGHT or not 1 <= self.n_assets <= 64:
             raise MalformedInputError(f"{path}: meta height or assets out of range")
-        self.n_assets = len(self.assets)
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -198,6 +214,7 @@ class EpochStore:
         height: int,
         assets: Sequence[tuple[str, int]],
         private_meta: Mapping[str, str] | None = None,
+        margin: MarginParams | None = None,
     ) -> EpochStore:
         """Create a new database (refused if ``path`` exists)."""
         p = Path(path)
@@ -223,6 +240,8 @@ class EpochStore:
             "state": STATE_USERS,
             "contents": "private",
         }
+        if margin is not None:
+            meta["margin"] = json.dumps(margin.to_json(), sort_keys=True)
         meta.update(private_meta or {})
         conn = sqlite3.connect(p, isolation_level=None)
         try:
@@ -234,6 +253,8 @@ class EpochStore:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            if margin is not None:
+                conn.execute(_COLLATERAL_SCHEMA)
             conn.executemany("INSERT INTO meta(key, value) VALUES (?, ?)", sorted(meta.items()))
             conn.execute("COMMIT")
         except BaseException:
@@ -592,16 +613,37 @@ class EpochStore:
             yield chunk
 
     def set_proofs(
-        self, proofs: Iterable[tuple[int, int, bytes]], meta: Mapping[str, str] | None = None
+        self,
+        proofs: Iterable[tuple[int, int, bytes]],
+        meta: Mapping[str, str] | None = None,
+        collateral: Iterable[tuple[int, bytes, bytes]] = (),
     ) -> None:
-        """Store range proofs ``(level, index, proof)`` in one transaction."""
+        """Store range proofs ``(level, index, proof)`` and leaves' collateral proofs
+        ``(index, C_hi, proof)`` in one transaction."""
         with self._transaction() as conn:
             conn.executemany(
                 "UPDATE nodes SET proof = ? WHERE level = ? AND idx = ?",
                 [(p, level, _s(index)) for level, index, p in proofs],
             )
+            rows = [(_s(i), c_hi, p) for i, c_hi, p in collateral]
+            if rows:
+                conn.executemany("INSERT OR REPLACE INTO collateral VALUES (?, ?, ?)", rows)
             if meta:
                 self._put_meta(conn, meta)
+
+    def collateral(self, index: int) -> tuple[bytes, bytes] | None:
+        """(C_hi, proof) of the collateral proof of leaf ``index`` (margin epochs)."""
+        if self.margin is None:
+            return None
+        row = self._conn.execute(
+            "SELECT c_hi, proof FROM collateral WHERE idx = ?", (_s(index),)
+        ).fetchone()
+        return None if row is None else (bytes(row[0]), bytes(row[1]))
+
+    def count_collateral(self) -> int:
+        if self.margin is None:
+            return 0
+        return int(self._conn.execute("SELECT count(*) FROM collateral").fetchone()[0])
 
     # --- export ----------------------------------------------------------------------------
 
@@ -636,6 +678,12 @@ class EpochStore:
                     "SELECT level, idx, pad_seed FROM openings WHERE pad_seed IS NOT NULL"
                 ),
             )
+            if self.margin is not None:
+                conn.execute(_COLLATERAL_SCHEMA)
+                conn.executemany(
+                    "INSERT INTO collateral VALUES (?, ?, ?)",
+                    self._conn.execute("SELECT idx, c_hi, proof FROM collateral"),
+                )
             conn.execute("COMMIT")
         finally:
             conn.close()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from solvency.errors import InvalidParameterError
 from solvency.files import secure_io
+from solvency.files.margin import Weights
 
 
 def synthetic_amount(rnd: random.Random, decimals: int, scale_units: int, cap_units: int) -> str:
@@ -55,4 +56,48 @@ def write_synthetic_ledger(
             row = [f"user-{seed}-{i:08d}"]
             for (_, decimals), scale in zip(assets, scales, strict=True):
                 row.append(synthetic_amount(rnd, decimals, scale, cap))
+            writer.writerow(row)
+
+
+def write_synthetic_margin_ledger(
+    path: str | Path,
+    users: int,
+    assets: Sequence[tuple[str, int]],
+    weights: Weights,
+    seed: int = 0,
+    borrowers: float = 0.3,
+) -> None:
+    """A margin ledger (docs/PROTOCOL.md section 10.1): like ``write_synthetic_ledger``, and a
+    fraction ``borrowers`` of the users owes one asset they hold none of, for a debt value
+    between zero and their whole haircut collateral value (a tenth borrow exactly that:
+    exact cover), so every user is covered and the ledger builds."""
+    if users < 1:
+        raise InvalidParameterError("a ledger needs at least one user")
+    if len(weights.debt) != len(assets) or len(assets) < 2:
+        raise InvalidParameterError("a margin ledger needs two assets or more, one weight each")
+    rnd = random.Random(seed)  # noqa: S311 - test data, reproducible by seed
+    cap = (1 << 62) // users
+    scales = [min(10 ** max(decimals - 2, 0), max(cap // 100, 1)) for _, decimals in assets]
+    with (
+        secure_io.open_private_writer(path) as raw,  # a ledger: balances are private
+        io.TextIOWrapper(raw, encoding="utf-8", newline="") as fh,
+    ):
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["user_id", *(symbol for symbol, _ in assets)])
+        for i in range(users):
+            units = [
+                int(synthetic_amount(rnd, 0, scale, cap))
+                for (_, _), scale in zip(assets, scales, strict=True)
+            ]
+            if rnd.random() < borrowers:
+                k = rnd.randrange(len(assets))
+                units[k] = 0
+                value = sum(a * e for a, e in zip(weights.collateral, units, strict=True))
+                most = min(value // weights.debt[k], cap)
+                units[k] = -(most if rnd.random() < 0.1 else rnd.randint(0, most))
+            row = [f"user-{seed}-{i:08d}"]
+            for (_, decimals), u in zip(assets, units, strict=True):
+                whole, frac = divmod(abs(u), 10**decimals)
+                sign = "-" if u < 0 else ""
+                row.append(f"{sign}{whole}.{frac:0{decimals}d}" if decimals else f"{sign}{whole}")
             writer.writerow(row)

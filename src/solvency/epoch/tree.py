@@ -12,6 +12,10 @@ Relation (docs/PROTOCOL.md section 4), per asset k and node (level, index):
 Leaf positions: user u takes the first free p_j = int_be(HMAC(position_key, u || LE32(j))[:8])
 mod 2^H, users in ascending order of HMAC(position_key, u || LE32(0)).
 
+Margin (section 10.3): ``n_assets`` counts commitments per node, 2a (equity then debt), a
+leaf's ``units`` are (e_0..e_{a-1}, d_0..d_{a-1}) and its hash takes the margin-leaf tag;
+everything above the leaves is unchanged.
+
 A node is stored when its subtree holds a user, or when it is the sibling of such a node (a
 padding node). Padding depends only on (padding_key, level, index), so a tree built whole and
 a tree built as independent subtrees (``build_subtree``) joined by ``combine_upper`` hold
@@ -75,14 +79,19 @@ class TreeContext:
     height: int
     n_assets: int
     padding_key: bytes
+    margin: bool = False
 
     @classmethod
-    def create(cls, epoch_secret: bytes, height: int, n_assets: int) -> TreeContext:
+    def create(
+        cls, epoch_secret: bytes, height: int, n_assets: int, margin: bool = False
+    ) -> TreeContext:
         if not isinstance(height, int) or isinstance(height, bool) or not 1 <= height <= MAX_HEIGHT:
             raise InvalidParameterError(f"height must be an int in [1, {MAX_HEIGHT}]")
         if not isinstance(n_assets, int) or isinstance(n_assets, bool) or not 1 <= n_assets <= 64:
             raise InvalidParameterError("number of assets must be an int in [1, 64]")
-        return cls(epoch_secret, height, n_assets, derive.padding_key(epoch_secret))
+        if margin and n_assets % 2:
+            raise InvalidParameterError("a margin tree has 2a commitments per node")
+        return cls(epoch_secret, height, n_assets, derive.padding_key(epoch_secret), bool(margin))
 
 
 # --- height --------------------------------------------------------------------------------
@@ -165,19 +174,27 @@ def _assign_positions_naive(
 
 
 def _leaf(
-    user_id: str, user_secret: bytes, position: int, values: Sequence[int], n_assets: int
+    user_id: str,
+    user_secret: bytes,
+    position: int,
+    values: Sequence[int],
+    n_assets: int,
+    margin: bool = False,
 ) -> Node:
     """The leaf node; ``values`` are taken mod l unchecked (range proofs enforce the range)."""
     uid = user_id.encode("utf-8")
     r = tuple(derive._blinding(user_secret, k) for k in range(n_assets))
     v = tuple(x % L for x in values)
     C = tuple(_PC._commit(v_k, r_k) for v_k, r_k in zip(v, r, strict=True))
-    h = leaf_hash(derive._leaf_id(uid, user_secret), C)
+    h = leaf_hash(derive._leaf_id(uid, user_secret), C, margin)
     return Node(0, position, NodeKind.LEAF, C, h, v, r)
 
 
-def leaf_node(user_id: str, user_secret: bytes, position: int, units: Sequence[int]) -> Node:
-    """The leaf of a user with balances ``units`` (each in [0, 2^64))."""
+def leaf_node(
+    user_id: str, user_secret: bytes, position: int, units: Sequence[int], margin: bool = False
+) -> Node:
+    """The leaf of a user with balances ``units`` (each in [0, 2^64)); with ``margin`` the
+    units are (e_0..e_{a-1}, d_0..d_{a-1})."""
     derive.check_user_id(user_id)
     if not isinstance(user_secret, bytes) or len(user_secret) != 32:
         raise InvalidParameterError("user secret must be 32 bytes")
@@ -188,7 +205,9 @@ def leaf_node(user_id: str, user_secret: bytes, position: int, units: Sequence[i
     for k, x in enumerate(units):
         if not isinstance(x, int) or isinstance(x, bool) or not 0 <= x < 2**64:
             raise InvalidParameterError(f"balance of asset {k} must be an int in [0, 2^64)")
-    return _leaf(user_id, user_secret, position, units, len(units))
+    if margin and len(units) % 2:
+        raise InvalidParameterError("a margin leaf needs equity and debt for every asset")
+    return _leaf(user_id, user_secret, position, units, len(units), margin)
 
 
 def padding_node(level: int, index: int, padding_key: bytes, n_assets: int) -> Node:
@@ -290,6 +309,7 @@ def build_subtree(
             u.position,
             u.units,
             ctx.n_assets,
+            ctx.margin,
         )
         for u in users
     ]
@@ -342,7 +362,7 @@ def _build_tree_naive(users: Sequence[UserLeaf], ctx: TreeContext) -> dict[tuple
         if level == 0:
             u = by_position[index]
             secret = derive.user_secret(ctx.epoch_secret, u.user_id)
-            return _leaf(u.user_id, secret, index, u.units, ctx.n_assets)
+            return _leaf(u.user_id, secret, index, u.units, ctx.n_assets, ctx.margin)
         left, right = node(level - 1, 2 * index), node(level - 1, 2 * index + 1)
         stored[(left.level, left.index)] = left
         stored[(right.level, right.index)] = right

@@ -26,6 +26,12 @@ process, and validating a height-32 inclusion proof a few ms, against hundreds o
 range proofs ``solvency verify`` checks; it is imported on first use only, so ``--help`` and
 ``--version`` do not pay for it.
 
+Version 2 of the root, liabilities and inclusion proof files is a margin epoch (section 10.5):
+the same shapes with 2a commitments per node (equity of every asset, then debt), the signed
+margin parameters, signed balances, the side (equity or debt) of every total, and the user's
+and the leaf-level sibling's collateral proofs. A file says its version; version 1 files keep
+reading and verifying exactly as before.
+
 Range proofs stay opaque bytes here (length a multiple of 32, at least 7 * 32); parsing them is
 ``solvency.crypto.bulletproofs``'s job.
 """
@@ -54,8 +60,12 @@ from solvency.files.ledger import (
     format_units,
     unique_keys,
 )
+from solvency.files.margin import MarginParams
 
 VERSION = 1
+#: The margin versions of the root, liabilities and inclusion proof files (section 10.5).
+MARGIN_VERSION = 2
+SIDES = ("equity", "debt")
 ROOT_FORMAT = "solvency-root"
 LIABILITIES_FORMAT = "solvency-liabilities"
 INCLUSION_PROOF_FORMAT = "solvency-inclusion-proof"
@@ -75,6 +85,9 @@ SCHEMA_FILES = {
     (ROOT_FORMAT, 1): "root-v1.json",
     (LIABILITIES_FORMAT, 1): "liabilities-v1.json",
     (INCLUSION_PROOF_FORMAT, 1): "inclusion-proof-v1.json",
+    (ROOT_FORMAT, 2): "root-v2.json",
+    (LIABILITIES_FORMAT, 2): "liabilities-v2.json",
+    (INCLUSION_PROOF_FORMAT, 2): "inclusion-proof-v2.json",
     # Proof of reserves (solvency.files.reserves and .solvencyproof, docs/PROTOCOL.md 11).
     ("solvency-reserves", 1): "reserves-v1.json",
     ("solvency-reserves-proof", 1): "reserves-proof-v1.json",
@@ -91,6 +104,7 @@ _SCHEMA_BASE = "https://solvency.invalid/schemas/"
 # (a final newline) wherever a string is decoded.
 _HEX_RE = re.compile(r"(?:[0-9a-f]{2})*")
 _UNITS_RE = re.compile(r"0|[1-9][0-9]{0,19}")
+_SIGNED_UNITS_RE = re.compile(r"0|-?[1-9][0-9]{0,19}")
 
 _T = TypeVar("_T")
 
@@ -356,6 +370,43 @@ def _units_json(value: object, where: str) -> str:
     return str(_check_units(value, where))
 
 
+def _margin_of(value: object, assets: Sequence[AssetSpec], where: str) -> MarginParams:
+    if not isinstance(value, MarginParams):
+        raise MalformedInputError(f"{where}: expected MarginParams")
+    try:
+        value.weights(assets)
+    except MalformedInputError as e:
+        raise MalformedInputError(f"{where}: {e}") from None
+    return value
+
+
+def _signed_units_str(value: str, where: str) -> int:
+    if not _SIGNED_UNITS_RE.fullmatch(value):
+        raise MalformedInputError(f"{where}: expected a decimal string without leading zeros")
+    return _check_signed_units(int(value), where)
+
+
+def _check_signed_units(value: object, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not abs(value) <= MAX_UNITS:
+        raise MalformedInputError(f"{where}: expected an integer in (-2^64, 2^64)")
+    return value
+
+
+def format_signed_units(units: int, decimals: int) -> str:
+    """``format_units`` with a ``-`` for a debt."""
+    return ("-" if units < 0 else "") + format_units(abs(units), decimals)
+
+
+def _check_sides(sides: Sequence[str | None], a2: int, where: str) -> None:
+    """A margin file's totals: the equity of every asset, then the debt of every asset."""
+    a = a2 // 2
+    expected = ["equity"] * a + ["debt"] * a
+    if a2 % 2 or list(sides) != expected:
+        raise MalformedInputError(
+            f"{where}: expected the equity of every asset, then the debt of every asset"
+        )
+
+
 def _amount_matches(amount: str, units: int, decimals: int, where: str) -> None:
     """The human-readable amount must be exactly ``units`` written with ``decimals`` digits."""
     if amount != format_units(units, decimals):
@@ -366,7 +417,7 @@ def _assets_of(items: Sequence[dict[str, Any]]) -> tuple[AssetSpec, ...]:
     return tuple(AssetSpec(a["symbol"], a["decimals"]) for a in items)
 
 
-def _header(value: object, where: str, fmt: str) -> None:
+def _header(value: object, where: str, fmt: str, versions: tuple[int, ...] = (VERSION,)) -> int:
     """Check ``format`` and ``version`` before anything else, so a newer file is reported as an
     unsupported version rather than as unknown keys."""
     if not isinstance(value, dict):
@@ -380,11 +431,12 @@ def _header(value: object, where: str, fmt: str) -> None:
     version = value["version"]
     if not isinstance(version, int) or isinstance(version, bool):
         raise MalformedInputError(f"{_field(where, 'version')}: expected an integer")
-    if version != VERSION:
+    if version not in versions:
         raise UnsupportedVersionError(
             f"{_field(where, 'version')}: {fmt} version {version} is not supported "
-            f"(this release reads version {VERSION})"
+            f"(this release reads version {' and '.join(map(str, versions))})"
         )
+    return version
 
 
 def _build(where: str, make: Callable[[], _T]) -> _T:
@@ -439,9 +491,12 @@ class _Json:
     def to_json(self) -> dict[str, Any]:
         raise NotImplementedError
 
+    def _schema_ref(self) -> str:
+        return self.SCHEMA
+
     def _check_shape(self) -> None:
         if not _SHAPE_CHECKED.get():
-            check_shape(self.to_json(), self.SCHEMA)
+            check_shape(self.to_json(), self._schema_ref())
 
     def dumps(self) -> bytes:
         """Canonical encoding: keys sorted, indent 2, UTF-8 (not \\u escapes), final newline."""
@@ -561,26 +616,40 @@ class TotalOpening(_Json):
     symbol: str
     units: int
     blinding: int
+    #: "equity" or "debt" in a margin root (version 2), None in version 1.
+    side: str | None = None
 
     def __post_init__(self) -> None:
         _check_units(self.units, "units")
         _check_scalar(self.blinding, "blinding")
+        if self.side is not None and self.side not in SIDES:
+            raise MalformedInputError("side: expected 'equity' or 'debt'")
         self._check_shape()
 
+    def _schema_ref(self) -> str:
+        return self.SCHEMA if self.side is None else "root-v2.json#/$defs/side_opening"
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "symbol": self.symbol,
             "units": _units_json(self.units, "units"),
             "blinding": group.scalar_to_bytes(_check_scalar(self.blinding, "blinding")).hex(),
         }
+        if self.side is not None:
+            out["side"] = self.side
+        return out
 
     @classmethod
-    def from_json(cls, obj: object, where: str = "") -> TotalOpening:
-        with _checked(obj, cls.SCHEMA, where):
+    def from_json(cls, obj: object, where: str = "", margin: bool = False) -> TotalOpening:
+        ref = "root-v2.json#/$defs/side_opening" if margin else cls.SCHEMA
+        with _checked(obj, ref, where):
             d: dict[str, Any] = obj  # type: ignore[assignment]
             units = _units_str(d["units"], _field(where, "units"))
             blinding = _scalar_hex(d["blinding"], _field(where, "blinding"))
-            return _build(where, lambda: cls(symbol=d["symbol"], units=units, blinding=blinding))
+            return _build(
+                where,
+                lambda: cls(symbol=d["symbol"], units=units, blinding=blinding, side=d.get("side")),
+            )
 
     @classmethod
     def loads(cls, data: bytes | str) -> TotalOpening:
@@ -603,52 +672,84 @@ class RootFile(_Json):
     assets: tuple[AssetSpec, ...]
     root: RootCommitment
     totals: tuple[TotalOpening, ...] | None = None
+    #: The signed margin parameters of a margin epoch (version 2, section 10.5).
+    margin: MarginParams | None = None
+
+    @property
+    def version(self) -> int:
+        return VERSION if self.margin is None else MARGIN_VERSION
+
+    @property
+    def columns(self) -> int:
+        """Commitments per node: a, or 2a (equity then debt) in a margin epoch."""
+        return len(self.assets) * (1 if self.margin is None else 2)
+
+    def _schema_ref(self) -> str:
+        return SCHEMA_FILES[(ROOT_FORMAT, self.version)]
 
     def __post_init__(self) -> None:
         assets = _check_asset_list(self.assets, "parameters.assets")
         _set(self, "assets", assets)
+        if self.margin is not None:
+            _margin_of(self.margin, assets, "parameters.margin")
         if not isinstance(self.root, RootCommitment):
             raise MalformedInputError("root: expected a RootCommitment")
-        _check_count(self.root.commitments, len(assets), "commitments", "root.commitments")
+        _check_count(self.root.commitments, self.columns, "commitments", "root.commitments")
         if self.totals is not None:
             totals = _check_instances(self.totals, TotalOpening, "totals")
-            _check_symbols([t.symbol for t in totals], assets, "totals")
+            if self.margin is None:
+                if any(t.side is not None for t in totals):
+                    raise MalformedInputError("totals: a side is given in a version 1 root")
+                _check_symbols([t.symbol for t in totals], assets, "totals")
+            else:
+                _check_symbols([t.symbol for t in totals], assets + assets, "totals")
+                _check_sides([t.side for t in totals], len(totals), "totals")
             _set(self, "totals", totals)
         _check_created(self.created, "created")
         _check_tool(self.tool, "tool")
         self._check_shape()
 
     def to_json(self) -> dict[str, Any]:
+        parameters: dict[str, Any] = {
+            "height": self.height,
+            "range_bits": self.range_bits,
+            "hash": HASH_NAME,
+            "assets": [a.to_json() for a in self.assets],
+        }
+        if self.margin is not None:
+            parameters["margin"] = self.margin.to_json()
         return {
             "format": ROOT_FORMAT,
-            "version": VERSION,
+            "version": self.version,
             "epoch": self.epoch,
             "created": self.created,
             "tool": self.tool,
-            "parameters": {
-                "height": self.height,
-                "range_bits": self.range_bits,
-                "hash": HASH_NAME,
-                "assets": [a.to_json() for a in self.assets],
-            },
+            "parameters": parameters,
             "root": self.root.to_json(),
             "totals": None if self.totals is None else [t.to_json() for t in self.totals],
         }
 
     @classmethod
     def from_json(cls, obj: object, where: str = "") -> RootFile:
-        _header(obj, where, ROOT_FORMAT)
-        with _checked(obj, cls.SCHEMA, where):
+        version = _header(obj, where, ROOT_FORMAT, (VERSION, MARGIN_VERSION))
+        with _checked(obj, SCHEMA_FILES[(ROOT_FORMAT, version)], where):
             d: dict[str, Any] = obj  # type: ignore[assignment]
             p = d["parameters"]
             root = RootCommitment.from_json(d["root"], _field(where, "root"))
             tw = _field(where, "totals")
+            margin_ = version == MARGIN_VERSION
             totals = (
                 None
                 if d["totals"] is None
                 else tuple(
-                    TotalOpening.from_json(t, f"{tw}[{i}]") for i, t in enumerate(d["totals"])
+                    TotalOpening.from_json(t, f"{tw}[{i}]", margin_)
+                    for i, t in enumerate(d["totals"])
                 )
+            )
+            margin = (
+                MarginParams.from_json(p["margin"], _field(where, "parameters.margin"))
+                if margin_
+                else None
             )
             return _build(
                 where,
@@ -661,6 +762,7 @@ class RootFile(_Json):
                     assets=_assets_of(p["assets"]),
                     root=root,
                     totals=totals,
+                    margin=margin,
                 ),
             )
 
@@ -679,12 +781,19 @@ class LiabilityTotal(_Json):
     decimals: int
     units: int
     blinding: int
+    #: "equity" or "debt" in a margin epoch (version 2), None in version 1.
+    side: str | None = None
 
     def __post_init__(self) -> None:
         _check_units(self.units, "units")
         _check_scalar(self.blinding, "blinding")
         check_shape({"symbol": self.symbol, "decimals": self.decimals}, "root-v1.json#/$defs/asset")
+        if self.side is not None and self.side not in SIDES:
+            raise MalformedInputError("side: expected 'equity' or 'debt'")
         self._check_shape()
+
+    def _schema_ref(self) -> str:
+        return self.SCHEMA if self.side is None else "liabilities-v2.json#/$defs/side_total"
 
     @property
     def asset(self) -> AssetSpec:
@@ -695,17 +804,21 @@ class LiabilityTotal(_Json):
         return format_units(self.units, self.decimals)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "symbol": self.symbol,
             "decimals": self.decimals,
             "units": _units_json(self.units, "units"),
             "amount": self.amount,
             "blinding": group.scalar_to_bytes(_check_scalar(self.blinding, "blinding")).hex(),
         }
+        if self.side is not None:
+            out["side"] = self.side
+        return out
 
     @classmethod
-    def from_json(cls, obj: object, where: str = "") -> LiabilityTotal:
-        with _checked(obj, cls.SCHEMA, where):
+    def from_json(cls, obj: object, where: str = "", margin: bool = False) -> LiabilityTotal:
+        ref = "liabilities-v2.json#/$defs/side_total" if margin else cls.SCHEMA
+        with _checked(obj, ref, where):
             d: dict[str, Any] = obj  # type: ignore[assignment]
             units = _units_str(d["units"], _field(where, "units"))
             _amount_matches(d["amount"], units, d["decimals"], _field(where, "amount"))
@@ -713,7 +826,11 @@ class LiabilityTotal(_Json):
             return _build(
                 where,
                 lambda: cls(
-                    symbol=d["symbol"], decimals=d["decimals"], units=units, blinding=blinding
+                    symbol=d["symbol"],
+                    decimals=d["decimals"],
+                    units=units,
+                    blinding=blinding,
+                    side=d.get("side"),
                 ),
             )
 
@@ -737,18 +854,52 @@ class LiabilitiesFile(_Json):
         totals = _check_instances(self.totals, LiabilityTotal, "totals")
         if not totals:
             raise MalformedInputError("totals: at least one asset is required")
-        _check_asset_list([t.asset for t in totals], "totals")
+        if totals[0].side is None:
+            if any(t.side is not None for t in totals):
+                raise MalformedInputError("totals: every total needs a side, or none")
+            _check_asset_list([t.asset for t in totals], "totals")
+        else:
+            _check_sides([t.side for t in totals], len(totals), "totals")
+            a = len(totals) // 2
+            equity = _check_asset_list([t.asset for t in totals[:a]], "totals")
+            if tuple(t.asset for t in totals[a:]) != equity:
+                raise MalformedInputError("totals: the debt block lists other assets")
         _set(self, "totals", totals)
         self._check_shape()
 
     @property
+    def margin(self) -> bool:
+        """A margin epoch's opening (version 2): equity totals, then debt totals."""
+        return self.totals[0].side is not None
+
+    @property
+    def version(self) -> int:
+        return MARGIN_VERSION if self.margin else VERSION
+
+    def _schema_ref(self) -> str:
+        return SCHEMA_FILES[(LIABILITIES_FORMAT, self.version)]
+
+    @property
     def assets(self) -> tuple[AssetSpec, ...]:
-        return tuple(t.asset for t in self.totals)
+        a = len(self.totals) // 2 if self.margin else len(self.totals)
+        return tuple(t.asset for t in self.totals[:a])
+
+    def net(self) -> tuple[tuple[AssetSpec, int, int], ...]:
+        """Per asset (asset, E_k - D_k, R_k - S_k mod l): the opening of the net liability
+        commitment N_k = E_k(root) - F_k(root) (section 10.7). In version 1, (asset, total_k,
+        R_k)."""
+        if not self.margin:
+            return tuple((t.asset, t.units, t.blinding) for t in self.totals)
+        a = len(self.totals) // 2
+        return tuple(
+            (e.asset, e.units - d.units, (e.blinding - d.blinding) % group.L)
+            for e, d in zip(self.totals[:a], self.totals[a:], strict=True)
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
             "format": LIABILITIES_FORMAT,
-            "version": VERSION,
+            "version": self.version,
             "epoch": self.epoch,
             "root_hash": _hex_of(self.root_hash, "root_hash"),
             "totals": [t.to_json() for t in self.totals],
@@ -756,13 +907,14 @@ class LiabilitiesFile(_Json):
 
     @classmethod
     def from_json(cls, obj: object, where: str = "") -> LiabilitiesFile:
-        _header(obj, where, LIABILITIES_FORMAT)
-        with _checked(obj, cls.SCHEMA, where):
+        version = _header(obj, where, LIABILITIES_FORMAT, (VERSION, MARGIN_VERSION))
+        with _checked(obj, SCHEMA_FILES[(LIABILITIES_FORMAT, version)], where):
             d: dict[str, Any] = obj  # type: ignore[assignment]
             root_hash = _unhex(d["root_hash"], _field(where, "root_hash"))
             tw = _field(where, "totals")
             totals = tuple(
-                LiabilityTotal.from_json(t, f"{tw}[{i}]") for i, t in enumerate(d["totals"])
+                LiabilityTotal.from_json(t, f"{tw}[{i}]", version == MARGIN_VERSION)
+                for i, t in enumerate(d["totals"])
             )
             return _build(where, lambda: cls(epoch=d["epoch"], root_hash=root_hash, totals=totals))
 
@@ -809,6 +961,36 @@ class PathStep(_Json):
 
 
 @dataclass(frozen=True)
+class Collateral(_Json):
+    """A leaf's collateral proof (section 10.4): the high-limb commitment ``C_hi`` and the
+    aggregated 64-bit range proof over (C_X - 2^64 C_hi, C_hi)."""
+
+    SCHEMA: ClassVar[str] = "inclusion-proof-v2.json#/$defs/collateral"
+
+    c_hi: bytes
+    proof: bytes
+
+    def __post_init__(self) -> None:
+        _check_point(self.c_hi, "c_hi")
+        self._check_shape()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"c_hi": _hex_of(self.c_hi, "c_hi"), "proof": _hex_of(self.proof, "proof")}
+
+    @classmethod
+    def from_json(cls, obj: object, where: str = "") -> Collateral:
+        with _checked(obj, cls.SCHEMA, where):
+            d: dict[str, Any] = obj  # type: ignore[assignment]
+            c_hi = _unhex(d["c_hi"], _field(where, "c_hi"))
+            proof = _unhex(d["proof"], _field(where, "proof"))
+            return _build(where, lambda: cls(c_hi=c_hi, proof=proof))
+
+    @property
+    def pair(self) -> tuple[bytes, bytes]:
+        return self.c_hi, self.proof
+
+
+@dataclass(frozen=True)
 class InclusionProofFile(_Json):
     """A user's inclusion proof (section 8.3); ``balances`` are integer units in asset order,
     ``path`` the ``height`` siblings from the leaf level up. ``export_user_proof`` in
@@ -826,6 +1008,19 @@ class InclusionProofFile(_Json):
     balances: tuple[int, ...]
     path: tuple[PathStep, ...]
     root: RootCommitment
+    #: A margin user's proof (version 2, section 10.5): signed balances (negative = debt),
+    #: 2a commitments per node, the root's margin parameters, and the collateral proofs of
+    #: the user's leaf and of the leaf-level sibling.
+    margin: MarginParams | None = None
+    collateral: Collateral | None = None
+    sibling_collateral: Collateral | None = None
+
+    @property
+    def version(self) -> int:
+        return VERSION if self.margin is None else MARGIN_VERSION
+
+    def _schema_ref(self) -> str:
+        return SCHEMA_FILES[(INCLUSION_PROOF_FORMAT, self.version)]
 
     def __post_init__(self) -> None:
         try:
@@ -846,24 +1041,36 @@ class InclusionProofFile(_Json):
         balances = _tuple(self.balances, "balances")
         _check_count(balances, a, "balances", "balances")
         for k, b in enumerate(balances):
-            _check_units(b, f"balances[{k}].units")
+            if self.margin is None:
+                _check_units(b, f"balances[{k}].units")
+            else:
+                _check_signed_units(b, f"balances[{k}].units")
+        if self.margin is None:
+            if self.collateral is not None or self.sibling_collateral is not None:
+                raise MalformedInputError("collateral: only a margin proof carries one")
+        else:
+            _margin_of(self.margin, assets, "margin")
+            for name in ("collateral", "sibling_collateral"):
+                if not isinstance(getattr(self, name), Collateral):
+                    raise MalformedInputError(f"{name}: expected a Collateral")
+        c = a if self.margin is None else 2 * a
         path = _check_instances(self.path, PathStep, "path")
         if len(path) != height:
             raise MalformedInputError(f"path: {len(path)} steps, expected height = {height}")
         for i, step in enumerate(path):
-            _check_count(step.commitments, a, "commitments", f"path[{i}].commitments")
+            _check_count(step.commitments, c, "commitments", f"path[{i}].commitments")
         if not isinstance(self.root, RootCommitment):
             raise MalformedInputError("root: expected a RootCommitment")
-        _check_count(self.root.commitments, a, "commitments", "root.commitments")
+        _check_count(self.root.commitments, c, "commitments", "root.commitments")
         _set(self, "assets", assets)
         _set(self, "balances", balances)
         _set(self, "path", path)
         self._check_shape()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "format": INCLUSION_PROOF_FORMAT,
-            "version": VERSION,
+            "version": self.version,
             "epoch": self.epoch,
             "user_id": self.user_id,
             "user_secret": _hex_of(self.user_secret, "user_secret"),
@@ -871,17 +1078,27 @@ class InclusionProofFile(_Json):
             "height": self.height,
             "assets": [a.to_json() for a in self.assets],
             "balances": [
-                {"symbol": a.symbol, "amount": format_units(b, a.decimals), "units": str(b)}
+                {
+                    "symbol": a.symbol,
+                    "amount": format_signed_units(b, a.decimals),
+                    "units": str(b),
+                }
                 for a, b in zip(self.assets, self.balances, strict=True)
             ],
             "path": [s.to_json() for s in self.path],
             "root": self.root.to_json(),
         }
+        if self.margin is not None and self.collateral and self.sibling_collateral:
+            out["margin"] = self.margin.to_json()
+            out["collateral"] = self.collateral.to_json()
+            out["sibling_collateral"] = self.sibling_collateral.to_json()
+        return out
 
     @classmethod
     def from_json(cls, obj: object, where: str = "") -> InclusionProofFile:
-        _header(obj, where, INCLUSION_PROOF_FORMAT)
-        with _checked(obj, cls.SCHEMA, where):
+        version = _header(obj, where, INCLUSION_PROOF_FORMAT, (VERSION, MARGIN_VERSION))
+        margin_ = version == MARGIN_VERSION
+        with _checked(obj, SCHEMA_FILES[(INCLUSION_PROOF_FORMAT, version)], where):
             d: dict[str, Any] = obj  # type: ignore[assignment]
             assets = _check_asset_list(_assets_of(d["assets"]), _field(where, "assets"))
             bw = _field(where, "balances")
@@ -891,12 +1108,27 @@ class InclusionProofFile(_Json):
             for k, (b, asset) in enumerate(zip(items, assets, strict=True)):
                 if b["symbol"] != asset.symbol:
                     raise MalformedInputError(f"{bw}[{k}].symbol: expected {asset.symbol!r}")
-                units = _units_str(b["units"], f"{bw}[{k}].units")
-                _amount_matches(b["amount"], units, asset.decimals, f"{bw}[{k}].amount")
+                if margin_:
+                    units = _signed_units_str(b["units"], f"{bw}[{k}].units")
+                    if b["amount"] != format_signed_units(units, asset.decimals):
+                        raise MalformedInputError(
+                            f"{bw}[{k}].amount: does not equal units written with "
+                            f"{asset.decimals} decimals"
+                        )
+                else:
+                    units = _units_str(b["units"], f"{bw}[{k}].units")
+                    _amount_matches(b["amount"], units, asset.decimals, f"{bw}[{k}].amount")
                 balances.append(units)
             pw = _field(where, "path")
             path = tuple(PathStep.from_json(s, f"{pw}[{i}]") for i, s in enumerate(d["path"]))
             root = RootCommitment.from_json(d["root"], _field(where, "root"))
+            margin = collateral = sibling = None
+            if margin_:
+                margin = MarginParams.from_json(d["margin"], _field(where, "margin"))
+                collateral = Collateral.from_json(d["collateral"], _field(where, "collateral"))
+                sibling = Collateral.from_json(
+                    d["sibling_collateral"], _field(where, "sibling_collateral")
+                )
             return _build(
                 where,
                 lambda: cls(
@@ -909,6 +1141,9 @@ class InclusionProofFile(_Json):
                     balances=tuple(balances),
                     path=path,
                     root=root,
+                    margin=margin,
+                    collateral=collateral,
+                    sibling_collateral=sibling,
                 ),
             )
 

@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Protocol
 
 from solvency.crypto.derive import check_user_id
 from solvency.errors import MalformedInputError, UnsupportedVersionError
@@ -39,6 +39,8 @@ from solvency.files import secure_io
 #: Amounts, per-user balances and per-asset totals are proven in [0, 2^64) (section 5).
 MAX_UNITS = 2**64 - 1
 MAX_DECIMALS = 18
+#: The longest line read: far above any valid row (256-byte id, 64 assets of 40 digits).
+MAX_LINE_BYTES = 1 << 16
 ASSET_CONFIG_FORMAT = "solvency-assets"
 
 _SYMBOL_RE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,15}")
@@ -46,6 +48,12 @@ _AMOUNT_RE = re.compile(r"([0-9]+)(?:\.([0-9]+))?")
 _DECIMALS_RE = re.compile(r"[0-9]{1,2}")
 # Echoed input is cut short so a garbage field does not flood the terminal.
 _ECHO_CHARS = 40
+
+
+class Hasher(Protocol):
+    """What ``iter_ledger`` feeds the bytes it reads to (any ``hashlib`` object)."""
+
+    def update(self, data: bytes, /) -> None: ...
 
 
 class LedgerError(MalformedInputError):
@@ -209,7 +217,11 @@ def format_units(units: int, decimals: int) -> str:
 
 
 def iter_ledger(
-    path: str | os.PathLike[str], assets: Sequence[AssetSpec], check_duplicates: bool = True
+    path: str | os.PathLike[str],
+    assets: Sequence[AssetSpec],
+    check_duplicates: bool = True,
+    digest: Hasher | None = None,
+    signed: bool = False,
 ) -> Iterator[LedgerRow]:
     """Stream and check a ledger CSV, yielding one LedgerRow per user.
 
@@ -218,15 +230,26 @@ def iter_ledger(
     reads must still be ready to discard its output when an error comes late.
     With ``check_duplicates=False`` no id map is kept (constant memory); the caller must then
     refuse duplicate ids itself (the builder's staging table does, with a primary key).
+
+    ``path`` must be a regular file (a folder, device or FIFO is refused before any read). The
+    file is read once, line by line, each line at most ``MAX_LINE_BYTES``: a bad row fails as
+    soon as it is read, whatever follows it. ``digest`` (a ``hashlib`` object), when given, is
+    fed every byte as it is read, so after the last row it holds the hash of the whole file.
+
+    With ``signed`` (margin enabled, docs/PROTOCOL.md section 10.1) an amount may carry a
+    leading ``-``: that user's debt in the asset; the units are then negative. The totals of
+    equity and of debt are each kept below 2^64 per asset. ``-0`` is refused (a debt of zero
+    is written ``0``).
     """
     specs = check_assets(assets)
     name = os.fspath(path)
     expected_header = ["user_id", *(a.symbol for a in specs)]
     totals = [0] * len(specs)
+    debt_totals: list[int] | None = [0] * len(specs) if signed else None
     seen: dict[str, int] | None = {} if check_duplicates else None
     rows = 0
-    with open(path, "rb") as fh:
-        reader = csv.reader(_decoded_lines(fh, name), strict=True)
+    with secure_io.open_regular_file(path, "ledger") as fh:
+        reader = csv.reader(_decoded_lines(fh, name, digest), strict=True)
         try:
             header = next(reader, None)
             if header is None:
@@ -238,7 +261,9 @@ def iter_ledger(
             _check_header(name, header, expected_header)
             for fields in reader:
                 row = reader.line_num
-                yield _check_row(name, row, fields, specs, expected_header, totals, seen)
+                yield _check_row(
+                    name, row, fields, specs, expected_header, totals, seen, debt_totals
+                )
                 rows += 1
         except csv.Error as e:
             row = reader.line_num
@@ -300,7 +325,9 @@ def load_asset_config(path: str | os.PathLike[str]) -> tuple[AssetSpec, ...]:
     if not isinstance(version, int) or isinstance(version, bool):
         raise MalformedInputError(f"{name}: version must be an integer")
     if version != 1:
-        raise UnsupportedVersionError(f"{name}: version {version} is not supported (expected 1)")
+        raise UnsupportedVersionError(
+            f"{name}: version {version} is not supported (expected 1, or 2 with margin)"
+        )
     extra = sorted(set(doc) - {"format", "version", "assets"})
     if extra:
         raise MalformedInputError(f"{name}: unknown key {extra[0]!r}")
@@ -319,12 +346,23 @@ def load_asset_config(path: str | os.PathLike[str]) -> tuple[AssetSpec, ...]:
 # --- internals -------------------------------------------------------------------------------
 
 
-def _decoded_lines(fh: Iterable[bytes], name: str) -> Iterator[str]:
+def _decoded_lines(fh: BinaryIO, name: str, digest: Hasher | None) -> Iterator[str]:
     """Decode the file line by line so a non-UTF-8 byte is reported with its line number.
 
-    Splitting on b"\\n" is safe: no UTF-8 multi-byte sequence contains that byte.
+    Splitting on b"\\n" is safe: no UTF-8 multi-byte sequence contains that byte. A line
+    longer than any valid row is refused before the rest of it is read.
     """
-    for lineno, raw in enumerate(fh, start=1):
+    lineno = 0
+    while raw := fh.readline(MAX_LINE_BYTES + 1):
+        lineno += 1
+        if digest is not None:
+            digest.update(raw)
+        if len(raw) > MAX_LINE_BYTES:
+            raise LedgerError(
+                f"{name} row {lineno}: longer than {MAX_LINE_BYTES} bytes (not a ledger row)",
+                lineno,
+                None,
+            )
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as e:
@@ -375,6 +413,7 @@ def _check_row(
     header: list[str],
     totals: list[int],
     seen: dict[str, int] | None,
+    debt_totals: list[int] | None = None,
 ) -> LedgerRow:
     if len(fields) != len(header):
         what = "an empty line" if not fields else f"{len(fields)} fields"
@@ -393,21 +432,26 @@ def _check_row(
         seen[user_id] = row
     units: list[int] = []
     for k, (spec, text) in enumerate(zip(specs, fields[1:], strict=True)):
+        debt = debt_totals is not None and text.startswith("-")
         try:
-            u = parse_amount(text, spec.decimals, spec.symbol)
+            u = parse_amount(text[1:] if debt else text, spec.decimals, spec.symbol)
+            if debt and u == 0:
+                raise MalformedInputError(f"{_digits(text)} is a negative zero; write 0")
         except MalformedInputError as e:
             raise LedgerError(
                 f"{name} row {row}, column {spec.symbol}: {e}", row, spec.symbol
             ) from None
-        totals[k] += u
-        if totals[k] > MAX_UNITS:
+        sums, what = (debt_totals, "debt") if debt and debt_totals is not None else (totals, "")
+        sums[k] += u
+        if sums[k] > MAX_UNITS:
             raise LedgerError(
-                f"{name} row {row}, column {spec.symbol}: the {spec.symbol} total reaches 2^64 "
-                "units (the protocol proves totals in [0, 2^64))",
+                f"{name} row {row}, column {spec.symbol}: the {spec.symbol} {what or 'total'}"
+                f"{' total' if what else ''} reaches 2^64 units (the protocol proves totals in"
+                " [0, 2^64))",
                 row,
                 spec.symbol,
             )
-        units.append(u)
+        units.append(-u if debt else u)
     return LedgerRow(user_id=user_id, units=tuple(units), row=row)
 
 
@@ -419,7 +463,7 @@ def _amount_problem(text: str) -> str:
     if text != text.strip():
         return f"{shown} has surrounding whitespace"
     if text.startswith("-"):
-        return f"{shown} is negative"
+        return f"{shown} is negative (debts need margin enabled in the asset config)"
     if text.startswith("+"):
         return f"{shown} has a sign; write plain digits"
     if re.fullmatch(r"[0-9]*\.?[0-9]*[eE][+-]?[0-9]+", text):

@@ -24,25 +24,45 @@ into the proven range. The build refuses a user whose collateral value ``sum_k a
 reaches ``MAX_COLLATERAL_VALUE`` = 2^127 (one bit of margin below the proven 2^128), naming the
 row; with ``D = 9`` that ceiling is about 1.7e17 quote units per user, with ``D = 18`` about
 1.7e8 (count 18-decimal assets in gwei, as the examples do).
+
+A margin tree has ``2a`` commitments per node (equity of every asset, then debt of every
+asset), and the tree allows at most 64 per node, so a margin epoch has at most
+``MAX_MARGIN_ASSETS`` = 32 assets.
+
+``MarginParams`` is the ``margin`` object of the asset config (version 2), of the signed root
+(``parameters.margin``) and of every user's proof file (section 10.5):
+``{"quote": str, "collateral_bits": 128, "assets": [{"symbol", "price", "haircut"}]}``.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from solvency.errors import MalformedInputError
-from solvency.files.ledger import AssetSpec, check_assets
+from solvency.errors import MalformedInputError, UnsupportedVersionError
+from solvency.files.ledger import (
+    ASSET_CONFIG_FORMAT,
+    AssetSpec,
+    check_assets,
+    load_asset_config,
+    unique_keys,
+)
 
 PRICE_DECIMALS = 8
 HAIRCUT_DECIMALS = 4
 MAX_ASSETS = 256
+MAX_MARGIN_ASSETS = 32
 MAX_WEIGHT = 2**100
 MAX_COLLATERAL_VALUE = 2**127
 COLLATERAL_BITS = 128
 
 _DECIMAL_RE = re.compile(r"(0|[1-9][0-9]{0,29})(?:\.([0-9]+))?")
+_QUOTE_RE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,15}")
 
 
 def _fixed(text: object, digits: int, where: str) -> int:
@@ -124,12 +144,26 @@ def margin_weights(assets: Sequence[AssetSpec], margin: Sequence[MarginAsset]) -
     return Weights(tuple(a_w), tuple(b_w))
 
 
+def value_decimals(assets: Sequence[AssetSpec]) -> int:
+    """The decimals of a weighted sum: a_k e_k and b_k d_k are in 10^-(12 + D) quote units."""
+    return PRICE_DECIMALS + HAIRCUT_DECIMALS + max(a.decimals for a in check_assets(assets))
+
+
+def format_value(value: int, assets: Sequence[AssetSpec]) -> str:
+    """A weighted sum in quote units, exactly, without trailing zeros (``"57000.5"``)."""
+    D = value_decimals(assets)
+    sign, v = ("-", -value) if value < 0 else ("", value)
+    whole, frac = divmod(v, 10**D)
+    text = str(frac).rjust(D, "0").rstrip("0")
+    return f"{sign}{whole}" + (f".{text}" if text else "")
+
+
 def check_covered(
     weights: Weights, equity: Sequence[int], debt: Sequence[int], row: int | None = None
 ) -> int:
     """The user's surplus X, after refusing a user whose debt is not covered (X < 0) or whose
     collateral value reaches 2^127; ``row`` names the ledger row in the error."""
-    where = f"row {row}" if row is not None else "user"
+    where = f"row {row}" if row is not None else "this user"
     value = sum(a * e for a, e in zip(weights.collateral, equity, strict=True))
     if value >= MAX_COLLATERAL_VALUE:
         raise MalformedInputError(f"{where}: collateral value reaches 2^127 (the proven bound)")
@@ -139,3 +173,130 @@ def check_covered(
             f"{where}: debt is not covered by haircut collateral; liquidate before publishing"
         )
     return X
+
+
+def _keys(obj: object, keys: set[str], where: str) -> dict[str, Any]:
+    """A JSON object with exactly ``keys`` (strict parsing: unknown and missing keys refused)."""
+    if not isinstance(obj, dict):
+        raise MalformedInputError(f"{where}: expected an object")
+    extra, missing = sorted(set(obj) - keys), sorted(keys - set(obj))
+    if extra:
+        raise MalformedInputError(f"{where}: unknown key {extra[0]!r}")
+    if missing:
+        raise MalformedInputError(f"{where}: missing key {missing[0]!r}")
+    return obj
+
+
+@dataclass(frozen=True)
+class MarginParams:
+    """The public margin parameters of an epoch: the quote unit, and per asset (in the
+    epoch's asset order) its price and haircut. Signed in the root (section 10.5)."""
+
+    quote: str
+    assets: tuple[MarginAsset, ...]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.quote, str) or not _QUOTE_RE.fullmatch(self.quote):
+            raise MalformedInputError("margin.quote: expected 1-16 characters of A-Z 0-9 . _ -")
+        assets = tuple(self.assets)
+        if not assets:
+            raise MalformedInputError("margin.assets: at least one asset is required")
+        if len(assets) > MAX_MARGIN_ASSETS:
+            raise MalformedInputError(
+                f"margin.assets: at most {MAX_MARGIN_ASSETS} assets (2a commitments per node)"
+            )
+        for i, m in enumerate(assets):
+            if not isinstance(m, MarginAsset):
+                raise MalformedInputError(f"margin.assets[{i}]: expected a MarginAsset")
+        object.__setattr__(self, "assets", assets)
+
+    def check_assets(self, assets: Sequence[AssetSpec]) -> None:
+        """Refuse margin parameters that do not list exactly ``assets``, in order."""
+        specs = check_assets(assets)
+        if tuple(m.symbol for m in self.assets) != tuple(a.symbol for a in specs):
+            raise MalformedInputError(
+                "margin.assets: must list the assets "
+                + ",".join(a.symbol for a in specs)
+                + " in that order"
+            )
+
+    def weights(self, assets: Sequence[AssetSpec]) -> Weights:
+        """The exact weights a_k, b_k for ``assets`` (section 10.2)."""
+        self.check_assets(assets)
+        return margin_weights(assets, self.assets)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "quote": self.quote,
+            "collateral_bits": COLLATERAL_BITS,
+            "assets": [
+                {"symbol": m.symbol, "price": m.price, "haircut": m.haircut} for m in self.assets
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, obj: object, where: str = "margin") -> MarginParams:
+        d = _keys(obj, {"quote", "collateral_bits", "assets"}, where)
+        bits = d["collateral_bits"]
+        if not isinstance(bits, int) or isinstance(bits, bool) or bits != COLLATERAL_BITS:
+            raise MalformedInputError(f"{where}.collateral_bits: must be {COLLATERAL_BITS}")
+        items = d["assets"]
+        if not isinstance(items, list):
+            raise MalformedInputError(f"{where}.assets: expected a list")
+        assets = []
+        for i, item in enumerate(items):
+            a = _keys(item, {"symbol", "price", "haircut"}, f"{where}.assets[{i}]")
+            try:
+                assets.append(MarginAsset(a["symbol"], a["price"], a["haircut"]))
+            except MalformedInputError as e:
+                raise MalformedInputError(f"{where}.assets[{i}]: {e}") from None
+        try:
+            return cls(d["quote"], tuple(assets))
+        except MalformedInputError as e:
+            raise MalformedInputError(f"{where}: {e}") from None
+
+
+@dataclass(frozen=True)
+class AssetConfig:
+    """An asset config file: the assets, and the margin parameters when margin is enabled."""
+
+    assets: tuple[AssetSpec, ...]
+    margin: MarginParams | None = None
+
+
+def load_config(path: str | os.PathLike[str]) -> AssetConfig:
+    """Read an asset config: version 1 (``solvency.files.ledger.load_asset_config``) or
+    version 2, which adds ``"margin": null | {"quote", "collateral_bits": 128, "assets":
+    [{"symbol", "price", "haircut"}]}`` and so enables signed (margin) ledgers. Errors name
+    the file and the asset."""
+    name = os.fspath(path)
+    try:
+        doc = json.loads(Path(path).read_bytes().decode("utf-8"), object_pairs_hook=unique_keys)
+    except (UnicodeDecodeError, json.JSONDecodeError, MalformedInputError) as e:
+        raise MalformedInputError(f"{name}: not valid UTF-8 JSON: {e}") from None
+    version = doc.get("version") if isinstance(doc, dict) else None
+    if version != 2:
+        return AssetConfig(load_asset_config(path))
+    try:
+        d = _keys(doc, {"format", "version", "assets", "margin"}, "config")
+        if d["format"] != ASSET_CONFIG_FORMAT:
+            raise MalformedInputError(f"format must be {ASSET_CONFIG_FORMAT!r}")
+        items = d["assets"]
+        if not isinstance(items, list):
+            raise MalformedInputError("assets: expected a list")
+        specs = check_assets(
+            tuple(AssetSpec.from_json(a, f"assets[{i}]") for i, a in enumerate(items))
+        )
+        margin = None if d["margin"] is None else MarginParams.from_json(d["margin"])
+        if margin is not None:
+            margin.weights(specs)  # the 2^100 weight bound, named by asset
+    except UnsupportedVersionError:
+        raise
+    except MalformedInputError as e:
+        raise MalformedInputError(f"{name}: {e}") from None
+    return AssetConfig(specs, margin)
+
+
+def split_signed(units: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Signed ledger units -> (equity e_k, debt d_k): e_k = max(u_k, 0), d_k = max(-u_k, 0)."""
+    return tuple(max(u, 0) for u in units), tuple(max(-u, 0) for u in units)

@@ -2,7 +2,8 @@
 
 One document per epoch: the epoch, its root hash, the exchange name of the reserves file's
 ownership messages, the SHA-256 of the reserves file's bytes, the minimum ratio ``k`` (percent),
-how the liability commitment ``C_a`` is taken from the root (``root-commitment`` for v1 roots),
+how the liability commitment ``C_a`` is taken from the root (``root-commitment`` for v1 roots,
+``equity-minus-debt`` for margin roots),
 and per asset of the root, in the root's order: the key-proven reserves ``R_a``, the custodial
 total (reported, never part of ``R_a``), ``C_hi`` and the range proof of
 ``circuits.coverage``. The exchange signs the canonical bytes (``solvency.json.sig``, Ed25519,
@@ -22,6 +23,8 @@ from solvency.files import formats
 FORMAT = "solvency-reserves-proof"
 VERSION = 1
 LIABILITIES_ROOT = "root-commitment"
+#: A margin root's C_a = E_a(root) - F_a(root): total equity minus total debt (section 10).
+LIABILITIES_NET = "equity-minus-debt"
 _MAX_UNITS = 2**64 - 1
 
 

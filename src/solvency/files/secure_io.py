@@ -150,22 +150,23 @@ def set_private(path: str | os.PathLike[str]) -> None:
     os.chmod(path, PRIVATE_FILE_MODE)
 
 
-def open_regular_file(path: str | os.PathLike[str], what: str = "input") -> BinaryIO:
+def open_regular_file(path: str | os.PathLike[str], what: str = "") -> BinaryIO:
     """Open ``path`` for reading after checking, on the open descriptor, that it is a
     regular file; a folder, device, FIFO or socket is refused before anything is read."""
     name = os.fspath(path)
+    what = f"{what} file" if what else "file"
     try:
         fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except IsADirectoryError:
-        raise NotARegularFileError(f"{name}: is a folder, expected a {what} file") from None
+        raise NotARegularFileError(f"{name}: is a directory, not a regular {what}") from None
     except FileNotFoundError:
-        raise MalformedInputError(f"{name}: no such file") from None
+        raise MalformedInputError(f"{name}: does not exist") from None
     except PermissionError:
         raise MalformedInputError(f"{name}: permission denied") from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise NotARegularFileError(f"{name}: is {_kind(st.st_mode)}, expected a {what} file")
+            raise NotARegularFileError(f"{name}: is {_kind(st.st_mode)}, not a regular {what}")
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
@@ -173,7 +174,7 @@ def open_regular_file(path: str | os.PathLike[str], what: str = "input") -> Bina
         raise
 
 
-def check_regular_file(path: str | os.PathLike[str], what: str = "input") -> Path:
+def check_regular_file(path: str | os.PathLike[str], what: str = "") -> Path:
     """Refuse ``path`` unless it is a regular file (see ``open_regular_file``); return it."""
     with open_regular_file(path, what):
         pass
@@ -196,7 +197,7 @@ def fsync_dir(directory: Path) -> None:
 
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
-        return "a folder"
+        return "a directory"
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "a device"
     if stat.S_ISFIFO(mode):
