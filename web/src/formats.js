@@ -6,7 +6,7 @@ import { MalformedInputError } from './errors.js';
 import { decodeScalar, isValidPoint } from './group.js';
 import { JsonFloat, parseJson, pyRepr } from './json.js';
 import { firstError } from './schema.js';
-import { INCLUSION_PROOF_V1, ROOT_V1 } from './schemas.gen.js';
+import { INCLUSION_PROOF_V1, INCLUSION_PROOF_V2, ROOT_V1, ROOT_V2 } from './schemas.gen.js';
 import { FORBIDDEN, KINDS, NAMES } from './userid-tables.gen.js';
 
 export const VERSION = 1n;
@@ -15,7 +15,14 @@ export const ROOT_FORMAT = 'solvency-root';
 const MAX_UNITS = 2n ** 64n - 1n;
 const MAX_USER_ID_BYTES = 256;
 
-const SCHEMAS = { [INCLUSION_PROOF_FORMAT]: parseJson(INCLUSION_PROOF_V1), [ROOT_FORMAT]: parseJson(ROOT_V1) };
+const SCHEMAS = {
+  [`${INCLUSION_PROOF_FORMAT}/1`]: parseJson(INCLUSION_PROOF_V1),
+  [`${INCLUSION_PROOF_FORMAT}/2`]: parseJson(INCLUSION_PROOF_V2),
+  [`${ROOT_FORMAT}/1`]: parseJson(ROOT_V1),
+  [`${ROOT_FORMAT}/2`]: parseJson(ROOT_V2),
+};
+/** Versions read: 1, and 2 (a margin epoch, docs/PROTOCOL.md section 10.5). */
+const VERSIONS = [1n, 2n];
 
 const isObject = (x) => x !== null && typeof x === 'object' && !Array.isArray(x) && !(x instanceof JsonFloat);
 const bad = (msg) => new MalformedInputError(msg);
@@ -27,14 +34,19 @@ function header(doc, fmt) {
   if (doc.format !== fmt) throw bad(`format: expected ${pyRepr(fmt)}`);
   if (!('version' in doc)) throw bad("document: missing key 'version'");
   if (typeof doc.version !== 'bigint') throw bad('version: expected an integer');
-  if (doc.version !== VERSION) {
-    throw bad(`version: ${fmt} version ${doc.version} is not supported (this release reads version ${VERSION})`);
+  if (!VERSIONS.includes(doc.version)) {
+    throw bad(`version: ${fmt} version ${doc.version} is not supported (this release reads version ${VERSIONS.join(' and ')})`);
   }
+  return doc.version;
 }
 
-function checkShape(doc, fmt) {
-  const error = firstError(SCHEMAS[fmt], doc);
+function checkShape(doc, fmt, version) {
+  const error = firstError(SCHEMAS[`${fmt}/${version}`], doc);
   if (error !== null) throw bad(error);
+  if (version !== VERSION) {
+    // Margin epochs are checked by `solvency verify`; this page does not check them yet.
+    throw bad(`${fmt} version ${version} (a margin epoch) is not checked by this page yet: use solvency verify`);
+  }
 }
 
 /** ledger.format_units: units written with exactly `decimals` fraction digits. */
@@ -141,8 +153,7 @@ function checkCount(items, a, what, where) {
 /** InclusionProofFile.loads (section 8.3). */
 export function parseInclusionProof(data) {
   const d = parseJson(data);
-  header(d, INCLUSION_PROOF_FORMAT);
-  checkShape(d, INCLUSION_PROOF_FORMAT);
+  checkShape(d, INCLUSION_PROOF_FORMAT, header(d, INCLUSION_PROOF_FORMAT));
   const assets = checkAssets(d.assets, 'assets');
   checkCount(d.balances, assets.length, 'balances', 'balances');
   const balances = d.balances.map((b, k) => {
@@ -197,8 +208,7 @@ function validCreated(s) {
 /** RootFile.loads (section 8.1). */
 export function parseRoot(data) {
   const d = parseJson(data);
-  header(d, ROOT_FORMAT);
-  checkShape(d, ROOT_FORMAT);
+  checkShape(d, ROOT_FORMAT, header(d, ROOT_FORMAT));
   const root = node(d.root, 'root');
   const totals =
     d.totals === null

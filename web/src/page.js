@@ -32,6 +32,8 @@ function classify(f) {
   if (/\.sig$/i.test(f.name)) return 'sig';
   if (/\.(pub|pem)$/i.test(f.name)) return 'pubkey';
   if (/^root\.json$/i.test(f.name)) return 'root';
+  if (/checkpoint/i.test(f.name)) return 'checkpoint';
+  if (/log-proof/i.test(f.name)) return 'logProof';
   return 'proof';
 }
 

@@ -194,7 +194,11 @@ def _proof_root_differs(doc: dict[str, Any]) -> None:
 
 # Malformed proof files: bad input (exit 2) with the reason.
 def _version_2(doc: dict[str, Any]) -> None:
-    doc["version"] = 2
+    doc["version"] = 2  # a margin proof's version, without its margin keys
+
+
+def _version_3(doc: dict[str, Any]) -> None:
+    doc["version"] = 3
 
 
 def _unknown_key(doc: dict[str, Any]) -> None:
@@ -250,6 +254,7 @@ TAMPERS: dict[str, Callable[[dict[str, Any]], None]] = {
     "balance": _tamper_balance,
     "proof-root-differs": _proof_root_differs,
     "malformed-version-2": _version_2,
+    "malformed-version-3": _version_3,
     "malformed-unknown-key": _unknown_key,
     "malformed-missing-path": _missing_path,
     "malformed-bad-point": _bad_point,
