@@ -34,7 +34,7 @@ const chromium = findChromium();
 const fx = chromium ? fixtures() : { skip: 'chromium not found (apt-get install chromium, or set CHROMIUM)' };
 const skip = fx.skip ?? false;
 const manifest = fx.dir ? JSON.parse(fs.readFileSync(path.join(fx.dir, 'manifest.json'), 'utf8')) : { cases: [] };
-const inBrowser = manifest.cases.filter((c) => /^(demo-|golden-|tamper-|height-(1|21|32)-)/.test(c.name));
+const inBrowser = manifest.cases.filter((c) => /^(demo-|golden-|tamper-|margin-|height-(1|21|32)-)/.test(c.name));
 
 let browser;
 before(async () => {
@@ -61,6 +61,16 @@ test('the page shipped in the Python package exists', { skip }, () => {
   assert.ok(fs.existsSync(PAGE), PAGE);
   assert.ok(inBrowser.some((c) => c.name.startsWith('demo-')));
   assert.ok(inBrowser.some((c) => c.name.startsWith('tamper-')));
+});
+
+test('a margin proof verifies, with equity, debt and the collateral values shown (screenshot)', { skip }, async () => {
+  const c = inBrowser.find((x) => x.name.startsWith('margin-') && x.cli.balances.some((b) => b.debt !== '0' && /[1-9]/.test(b.debt)));
+  assert.ok(c, 'a margin user with a debt');
+  const { v, page } = await check(c, 'margin-verified.png');
+  assert.equal(v.status, 'verified', v.text);
+  assert.ok(v.text.endsWith('(collateral proof checked)'), v.text);
+  assert.deepEqual(v.balances, c.cli.balances.map((b) => [b.symbol, b.amount, b.equity, b.debt]));
+  assert.deepEqual(page.foreignRequests(), []);
 });
 
 test('a real proof verifies and a tampered one fails, screenshots saved, no network request', { skip }, async () => {
@@ -105,7 +115,7 @@ for (const c of inBrowser) {
     assert.equal(v.status, STATUS[c.exit_code], v.text);
     const label = { verified: 'VERIFIED', failed: 'FAILED', error: 'error' }[v.status];
     if (c.exit_code !== 0) assert.equal(v.text, `${label}: ${c.cli.error}`);
-    else assert.deepEqual(v.balances, c.cli.balances.map((b) => [b.symbol, b.amount]));
+    else assert.deepEqual(v.balances, c.cli.balances.map((b) => (c.cli.margin ? [b.symbol, b.amount, b.equity, b.debt] : [b.symbol, b.amount])));
     assert.deepEqual(page.foreignRequests(), []);
   });
 }

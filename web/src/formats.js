@@ -6,6 +6,7 @@ import { MalformedInputError } from './errors.js';
 import { decodeScalar, isValidPoint } from './group.js';
 import { JsonFloat, parseJson, pyRepr } from './json.js';
 import { firstError } from './schema.js';
+import { parseMargin, weights } from './margin.js';
 import { INCLUSION_PROOF_V1, INCLUSION_PROOF_V2, ROOT_V1, ROOT_V2 } from './schemas.gen.js';
 import { FORBIDDEN, KINDS, NAMES } from './userid-tables.gen.js';
 
@@ -43,10 +44,6 @@ function header(doc, fmt) {
 function checkShape(doc, fmt, version) {
   const error = firstError(SCHEMAS[`${fmt}/${version}`], doc);
   if (error !== null) throw bad(error);
-  if (version !== VERSION) {
-    // Margin epochs are checked by `solvency verify`; this page does not check them yet.
-    throw bad(`${fmt} version ${version} (a margin epoch) is not checked by this page yet: use solvency verify`);
-  }
 }
 
 /** ledger.format_units: units written with exactly `decimals` fraction digits. */
@@ -134,6 +131,35 @@ function units(value, where) {
   return u;
 }
 
+export const MARGIN_VERSION = 2n;
+
+/** formats._signed_units_str (the schema has checked the pattern). */
+function signedUnits(value, where) {
+  const u = BigInt(value);
+  if (u > MAX_UNITS || -u > MAX_UNITS) throw bad(`${where}: expected an integer in (-2^64, 2^64)`);
+  return u;
+}
+
+/** formats.format_signed_units: format_units with a "-" for a debt. */
+export function formatSignedUnits(units, decimals) {
+  return (units < 0n ? '-' : '') + formatUnits(units < 0n ? -units : units, decimals);
+}
+
+/** formats._margin_of: the weights exist for these assets, or the error names `where`. */
+function marginWeights(margin, assets, where) {
+  try {
+    return weights(margin, assets);
+  } catch (e) {
+    throw bad(`${where}: ${e.message}`);
+  }
+}
+
+function parseCollateral(d, where) {
+  const cHi = hexToBytes(d.c_hi);
+  if (!isValidPoint(cHi)) throw bad(`${where}.c_hi: not a canonical ristretto255 point`);
+  return { cHi, proof: hexToBytes(d.proof) };
+}
+
 function points(hexes, where) {
   return hexes.map((h, i) => {
     const P = hexToBytes(h);
@@ -153,13 +179,15 @@ function checkCount(items, a, what, where) {
 /** InclusionProofFile.loads (section 8.3). */
 export function parseInclusionProof(data) {
   const d = parseJson(data);
-  checkShape(d, INCLUSION_PROOF_FORMAT, header(d, INCLUSION_PROOF_FORMAT));
+  const version = header(d, INCLUSION_PROOF_FORMAT);
+  checkShape(d, INCLUSION_PROOF_FORMAT, version);
+  const isMargin = version === MARGIN_VERSION;
   const assets = checkAssets(d.assets, 'assets');
   checkCount(d.balances, assets.length, 'balances', 'balances');
   const balances = d.balances.map((b, k) => {
     if (b.symbol !== assets[k].symbol) throw bad(`balances[${k}].symbol: expected ${pyRepr(assets[k].symbol)}`);
-    const u = units(b.units, `balances[${k}].units`);
-    if (b.amount !== formatUnits(u, assets[k].decimals)) {
+    const u = isMargin ? signedUnits(b.units, `balances[${k}].units`) : units(b.units, `balances[${k}].units`);
+    if (b.amount !== (isMargin ? formatSignedUnits : formatUnits)(u, assets[k].decimals)) {
       throw bad(`balances[${k}].amount: does not equal units written with ${assets[k].decimals} decimals`);
     }
     return u;
@@ -170,6 +198,14 @@ export function parseInclusionProof(data) {
     range_proof: hexToBytes(s.range_proof),
   }));
   const root = node(d.root, 'root');
+  let margin = null;
+  let collateral = null;
+  let siblingCollateral = null;
+  if (isMargin) {
+    margin = parseMargin(d.margin, 'margin');
+    collateral = parseCollateral(d.collateral, 'collateral');
+    siblingCollateral = parseCollateral(d.sibling_collateral, 'sibling_collateral');
+  }
   // InclusionProofFile.__post_init__
   try {
     checkUserId(d.user_id);
@@ -178,10 +214,17 @@ export function parseInclusionProof(data) {
   }
   const height = Number(d.height);
   if (d.position >= 1n << d.height) throw bad(`position: must be in 0..${(1n << d.height) - 1n}`);
+  let w = null;
+  if (isMargin) w = marginWeights(margin, assets, 'margin');
+  const c = isMargin ? 2 * assets.length : assets.length;
   if (path.length !== height) throw bad(`path: ${path.length} steps, expected height = ${height}`);
-  path.forEach((s, i) => checkCount(s.commitments, assets.length, 'commitments', `path[${i}].commitments`));
-  checkCount(root.commitments, assets.length, 'commitments', 'root.commitments');
+  path.forEach((s, i) => checkCount(s.commitments, c, 'commitments', `path[${i}].commitments`));
+  checkCount(root.commitments, c, 'commitments', 'root.commitments');
   return {
+    margin,
+    weights: w,
+    collateral,
+    siblingCollateral,
     epoch: d.epoch,
     user_id: d.user_id,
     user_secret: hexToBytes(d.user_secret),
@@ -208,7 +251,9 @@ function validCreated(s) {
 /** RootFile.loads (section 8.1). */
 export function parseRoot(data) {
   const d = parseJson(data);
-  checkShape(d, ROOT_FORMAT, header(d, ROOT_FORMAT));
+  const version = header(d, ROOT_FORMAT);
+  checkShape(d, ROOT_FORMAT, version);
+  const isMargin = version === MARGIN_VERSION;
   const root = node(d.root, 'root');
   const totals =
     d.totals === null
@@ -220,20 +265,30 @@ export function parseRoot(data) {
           } catch (e) {
             throw bad(e.message);
           }
-          return { symbol: t.symbol, units: u };
+          return { symbol: t.symbol, units: u, side: t.side ?? null };
         });
+  const margin = isMargin ? parseMargin(d.parameters.margin, 'parameters.margin') : null;
   // RootFile.__post_init__
   const assets = checkAssets(d.parameters.assets, 'parameters.assets');
-  checkCount(root.commitments, assets.length, 'commitments', 'root.commitments');
+  if (isMargin) marginWeights(margin, assets, 'parameters.margin');
+  checkCount(root.commitments, isMargin ? 2 * assets.length : assets.length, 'commitments', 'root.commitments');
   if (totals !== null) {
-    if (totals.length !== assets.length) throw bad(`totals: ${totals.length} entries for ${assets.length} assets`);
+    const expected = isMargin ? [...assets, ...assets] : assets;
+    if (totals.length !== expected.length) throw bad(`totals: ${totals.length} entries for ${expected.length} assets`);
     totals.forEach((t, i) => {
-      if (t.symbol !== assets[i].symbol) throw bad(`totals[${i}].symbol: expected ${pyRepr(assets[i].symbol)}`);
+      if (t.symbol !== expected[i].symbol) throw bad(`totals[${i}].symbol: expected ${pyRepr(expected[i].symbol)}`);
     });
+    if (isMargin) {
+      const a = totals.length / 2;
+      if (totals.some((t, i) => t.side !== (i < a ? 'equity' : 'debt'))) {
+        throw bad('totals: expected the equity of every asset, then the debt of every asset');
+      }
+    }
   }
   if (!validCreated(d.created)) throw bad('created: not a valid date and time');
   if (/[\p{Cc}\p{Cs}]/u.test(d.tool)) throw bad('tool: contains a control character');
   return {
+    margin,
     epoch: d.epoch,
     height: Number(d.parameters.height),
     range_bits: Number(d.parameters.range_bits),

@@ -17,11 +17,13 @@ import { RangeProof, verifyBatch } from './bulletproofs.js';
 import { MalformedInputError, NodeProofError, VerificationError } from './errors.js';
 import { IDENTITY_BYTES, Point, commit, mod } from './group.js';
 import { Transcript } from './merlin.js';
+import { verifyCollateral } from './margin.js';
 
 export const RANGE_BITS = 64;
 const TAG_LEAF = utf8('solvency/v1/leaf');
 const TAG_NODE = utf8('solvency/v1/node');
 const TAG_LEAF_ID = utf8('solvency/v1/leaf-id');
+const TAG_MARGIN_LEAF = utf8('solvency/v2/margin-leaf');
 const SALT_BLINDING = utf8('solvency/v1/blinding');
 
 export function blinding(userSecret, k) {
@@ -37,6 +39,13 @@ export function leafId(userId, userSecret) {
 export function leafNode(userId, userSecret, balances) {
   const C = balances.map((v, k) => commit(v, blinding(userSecret, k)).toBytes());
   return { C, h: sha256(concat(TAG_LEAF, leafId(userId, userSecret), ...C)) };
+}
+
+/** A margin leaf (section 10.3): E_k = Com(e_k, r_k), F_k = Com(d_k, r_{a+k}), its own tag. */
+export function marginLeafNode(userId, userSecret, equity, debt) {
+  const values = [...equity, ...debt];
+  const C = values.map((v, j) => commit(v, blinding(userSecret, j)).toBytes());
+  return { C, h: sha256(concat(TAG_MARGIN_LEAF, leafId(userId, userSecret), ...C)) };
 }
 
 export function parent(left, right) {
@@ -105,7 +114,37 @@ export function verifyNodesBatch(epoch, items) {
 
 /** circuits.inclusion.verify_inclusion on a parsed proof; raises VerificationError. */
 export function verifyInclusion(proof, rootHash, rootCommitments) {
-  let node = leafNode(proof.user_id, proof.user_secret, proof.balances);
+  checkPath(leafNode(proof.user_id, proof.user_secret, proof.balances), proof, rootHash, rootCommitments);
+}
+
+/** circuits.inclusion.verify_margin_inclusion (section 10.6): the margin leaf of the user's
+ * equity and debt on the path, then the collateral proofs of the user's leaf and of the
+ * leaf-level sibling (every stored leaf carries one). */
+export function verifyMarginInclusion(proof, rootHash, rootCommitments) {
+  const equity = proof.balances.map((v) => (v > 0n ? v : 0n));
+  const debt = proof.balances.map((v) => (v < 0n ? -v : 0n));
+  checkPath(marginLeafNode(proof.user_id, proof.user_secret, equity, debt), proof, rootHash, rootCommitments, (leaf) => {
+    const position = BigInt(proof.position);
+    // sum_k a_k e_k - sum_k b_k d_k >= 0 on the user's own leaf ...
+    try {
+      verifyCollateral(proof.epoch, position, leaf.C, proof.weights, proof.collateral.cHi, proof.collateral.proof);
+    } catch (e) {
+      if (e instanceof VerificationError) throw new VerificationError(`your ${e.message}`);
+      throw e;
+    }
+    // ... and on the leaf-level sibling's
+    try {
+      const sib = proof.siblingCollateral;
+      verifyCollateral(proof.epoch, position ^ 1n, proof.path[0].commitments, proof.weights, sib.cHi, sib.proof);
+    } catch (e) {
+      if (e instanceof VerificationError) throw new VerificationError(`sibling ${e.message}`);
+      throw e;
+    }
+  });
+}
+
+function checkPath(leaf, proof, rootHash, rootCommitments, afterPath = () => {}) {
+  let node = leaf;
   const position = BigInt(proof.position);
   proof.path.forEach((step, level) => {
     const sib = { C: step.commitments, h: step.hash };
@@ -133,4 +172,5 @@ export function verifyInclusion(proof, rootHash, rootCommitments) {
     }
     throw e;
   }
+  afterPath(leaf);
 }

@@ -54,6 +54,15 @@ function show(outcome) {
   setText('out-epoch', outcome.epoch ?? '');
   $('out-root').firstElementChild.textContent = outcome.root_hash ?? '';
   $('out-key').firstElementChild.textContent = outcome.key_fingerprint ?? 'not checked';
+  $('row-margin').classList.toggle('hidden', !outcome.margin);
+  setText(
+    'out-margin',
+    outcome.margin
+      ? `collateral value after haircuts ${outcome.margin.collateral_value} ${outcome.margin.quote}, ` +
+          `debt value ${outcome.margin.debt_value} ${outcome.margin.quote}` +
+          (outcome.margin.collateral_checked ? ' (collateral proof checked: the debt is covered)' : ' (NOT verified)')
+      : '',
+  );
   $('row-log').classList.toggle('hidden', !outcome.log);
   $('out-log').firstElementChild.textContent = outcome.log
     ? `${outcome.log.checkpoint.origin}, size ${outcome.log.checkpoint.tree_size}, root ${outcome.log.checkpoint.root_hash} (entry ${outcome.log.leaf_index})`
@@ -63,14 +72,25 @@ function show(outcome) {
   body.replaceChildren();
   for (const b of outcome.balances) {
     const tr = document.createElement('tr');
-    for (const text of [b.symbol, b.amount]) {
+    for (const text of outcome.margin ? [b.symbol, b.amount, b.equity, b.debt] : [b.symbol, b.amount]) {
       const td = document.createElement('td');
       td.textContent = text;
       tr.append(td);
     }
     body.append(tr);
   }
-  table.tHead.rows[0].cells[1].textContent = outcome.status === 'verified' ? 'Your balance (verified)' : 'Balance in the proof file (NOT verified)';
+  const head = table.tHead.rows[0];
+  head.replaceChildren();
+  const titles = [
+    'Asset',
+    outcome.status === 'verified' ? 'Your balance (verified)' : 'Balance in the proof file (NOT verified)',
+    ...(outcome.margin ? ['Equity', 'Debt'] : []),
+  ];
+  for (const t of titles) {
+    const th = document.createElement('th');
+    th.textContent = t;
+    head.append(th);
+  }
   table.classList.toggle('hidden', outcome.balances.length === 0);
   const time = $('time');
   time.dataset.seconds = String(outcome.verify_seconds);

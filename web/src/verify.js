@@ -14,8 +14,9 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, equalBytes } from './bytes.js';
 import { MalformedInputError, VerificationError } from './errors.js';
-import { formatUnits, parseInclusionProof, parsePublicKey, parseRoot, parseSignature } from './formats.js';
-import { verifyInclusion } from './inclusion.js';
+import { formatSignedUnits, formatUnits, parseInclusionProof, parsePublicKey, parseRoot, parseSignature } from './formats.js';
+import { verifyInclusion, verifyMarginInclusion } from './inclusion.js';
+import { formatValue } from './margin.js';
 import { b64encode, ed25519Verify, parseCheckpoint, parseLogInclusionProof, verifyRootInLog } from './log.js';
 import { pyRepr } from './json.js';
 
@@ -41,6 +42,8 @@ function compareWithRoot(proof, root) {
     proof.assets.length === root.assets.length &&
     proof.assets.every((a, k) => a.symbol === root.assets[k].symbol && a.decimals === root.assets[k].decimals);
   if (!sameAssets) throw new VerificationError('assets mismatch: the proof and the root list different assets');
+  const mismatch = marginMismatch(proof.margin, root.margin);
+  if (mismatch !== null) throw new VerificationError(mismatch);
   if (proof.height !== root.height) {
     throw new VerificationError(`height mismatch: the proof has ${proof.height} levels, the root says ${root.height}`);
   }
@@ -49,6 +52,43 @@ function compareWithRoot(proof, root) {
     proof.root.commitments.length === root.root.commitments.length &&
     proof.root.commitments.every((c, k) => equalBytes(c, root.root.commitments[k]));
   if (!sameRoot) throw new VerificationError('root mismatch: the root in the proof file is not the published root');
+}
+
+/** VerifyOutcome.margin: the user's collateral and debt values in the quote unit. */
+function marginReport(proof) {
+  if (proof.margin === null) return null;
+  const w = proof.weights;
+  let collateral = 0n;
+  let owed = 0n;
+  proof.balances.forEach((v, k) => {
+    if (v > 0n) collateral += w.collateral[k] * v;
+    else owed += w.debt[k] * -v;
+  });
+  return {
+    quote: proof.margin.quote,
+    collateral_value: formatValue(collateral, proof.assets),
+    debt_value: formatValue(owed, proof.assets),
+    collateral_checked: false,
+    prices: proof.margin.assets.map((m) => ({ symbol: m.symbol, price: m.price, haircut: m.haircut })),
+  };
+}
+
+/** verify_cmd._margin_mismatch: how the proof's margin parameters differ from the root's. */
+function marginMismatch(p, r) {
+  if (p === null && r === null) return null;
+  if (p === null || r === null) {
+    return `margin mismatch: only ${p === null ? 'the root' : 'the proof'} is a margin epoch (file versions differ)`;
+  }
+  if (p.quote !== r.quote) return "margin mismatch: the proof's quote unit differs from the signed root's";
+  const n = Math.min(p.assets.length, r.assets.length);
+  for (let k = 0; k < n; k++) {
+    const [m, q] = [p.assets[k], r.assets[k]];
+    if (m.symbol !== q.symbol || m.price !== q.price || m.haircut !== q.haircut) {
+      return `margin mismatch: the price or haircut of ${q.symbol} in the proof file differs from the signed root's`;
+    }
+  }
+  if (p.assets.length !== r.assets.length) return 'margin mismatch: the proof and the signed root list different margin assets';
+  return null;
 }
 
 const oneLine = (message) => message.split(/\s+/).filter(Boolean).join(' ');
@@ -75,6 +115,7 @@ export function verifyFiles(files, { userId = null, now = () => performance.now(
     signature_checked: false,
     key_fingerprint: null,
     user_checked: userId !== null,
+    margin: null,
     log_checked: false,
     log: null,
     verdict: null,
@@ -111,11 +152,18 @@ export function verifyFiles(files, { userId = null, now = () => performance.now(
     proof = parseInclusionProof(files.proof.bytes);
     outcome.user_id = proof.user_id;
     outcome.epoch = proof.epoch;
-    outcome.balances = proof.assets.map((a, k) => ({
-      symbol: a.symbol,
-      amount: formatUnits(proof.balances[k], a.decimals),
-      units: proof.balances[k].toString(),
-    }));
+    outcome.balances = proof.assets.map((a, k) => {
+      const v = proof.balances[k];
+      if (proof.margin === null) return { symbol: a.symbol, amount: formatUnits(v, a.decimals), units: v.toString() };
+      return {
+        symbol: a.symbol,
+        amount: formatSignedUnits(v, a.decimals),
+        units: v.toString(),
+        equity: formatUnits(v > 0n ? v : 0n, a.decimals),
+        debt: formatUnits(v < 0n ? -v : 0n, a.decimals),
+      };
+    });
+    outcome.margin = marginReport(proof);
     stage = 'root';
     root = parseRoot(files.root.bytes);
     outcome.root_hash = bytesToHex(root.root.hash);
@@ -157,7 +205,8 @@ export function verifyFiles(files, { userId = null, now = () => performance.now(
     // 3, 4. The proof belongs to this published root.
     compareWithRoot(proof, root);
     // 5. The leaf is under the root and every sibling is range-proven.
-    verifyInclusion(proof, root.root.hash, root.root.commitments);
+    if (proof.margin === null) verifyInclusion(proof, root.root.hash, root.root.commitments);
+    else verifyMarginInclusion(proof, root.root.hash, root.root.commitments);
     // 6. The signed root is an entry of the log the checkpoint commits to.
     if (checkpoint !== null) {
       verifyRootInLog(checkpoint, pk, logProof, files.root.bytes, root.epoch);
@@ -187,9 +236,11 @@ export function verifyFiles(files, { userId = null, now = () => performance.now(
     return done();
   }
   outcome.status = 'verified';
+  if (outcome.margin !== null) outcome.margin.collateral_checked = true;
   outcome.verdict =
     `VERIFIED: the balances of user ${pyRepr(proof.user_id)} are included in the published root ` +
     `of epoch ${proof.epoch}, signed by key ${outcome.key_fingerprint.slice(0, 16)}` +
+    (proof.margin === null ? '' : '; their haircut collateral covers their debt (collateral proof checked)') +
     (outcome.log === null
       ? ''
       : `, and that root is entry ${outcome.log.leaf_index} of the log ${outcome.log.checkpoint.origin} ` +

@@ -41,6 +41,7 @@ for (const c of manifest.cases) {
     assert.equal(out.status, STATUS[c.exit_code], out.error ?? '');
     assert.equal(out.status, c.cli.status);
     assert.equal(out.error, c.cli.error);
+    if (c.exit_code !== 2) assert.deepEqual(out.margin, c.cli.margin);
     if (c.exit_code === 0) {
       assert.equal(out.user_id, c.cli.user_id);
       assert.equal(out.epoch, c.cli.epoch);

@@ -31,6 +31,7 @@ from click.testing import CliRunner
 
 from solvency.cli.app import cli
 from solvency.crypto import group
+from solvency.epoch.store import EpochStore
 from solvency.epoch.synthetic import write_synthetic_ledger
 from solvency.files import signing
 from solvency.files.checkpoint import SignedCheckpoint
@@ -398,6 +399,85 @@ def log_cases(
         cases.add(f"tamper-{tag}-{name}", proof, root, sig, pub, log=log_files, tamper=kind)
 
 
+def margin_cases(cases: Cases, work: Path) -> None:
+    """A margin epoch (PROTOCOL section 10) of examples/margin-*.{json,csv}: every user, each
+    edit of a user's file, and the dummy-user attack of tests/test_cli_margin.py."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from margin_forge import epoch_secret, forge_leaf, republish
+
+    keys = work / "keys"
+    ok("init", "--dir", keys)
+    config = REPO / "examples" / "margin-assets.json"
+    ledger = REPO / "examples" / "margin-ledger.csv"
+
+    def build_margin(out: Path) -> None:
+        ok("build", ledger, "--epoch", "m1", "--out", out, "--keys", keys,
+           "--assets-config", config, "--workers", "1", "-q")  # fmt: skip
+
+    build_margin(work / "ep")
+    ok("prove", work / "ep", "--all", "--out", work / "proofs", "--keys", keys, "-q")
+    root = work / "ep" / "public" / "root.json"
+    sig = work / "ep" / "public" / "root.json.sig"
+    pub = keys / "signing.pub"
+    proofs = sorted((work / "proofs").glob("*.json"))
+    for p in proofs:
+        cases.add(f"margin-{p.stem}", p, root, sig, pub, margin=True)
+
+    def price(doc: dict[str, Any]) -> None:
+        doc["margin"]["assets"][0]["price"] = "1"
+
+    def swap_collateral(doc: dict[str, Any]) -> None:
+        doc["collateral"], doc["sibling_collateral"] = doc["sibling_collateral"], doc["collateral"]
+
+    def collateral_bytes(doc: dict[str, Any]) -> None:
+        doc["collateral"]["proof"] = _flip_hex(doc["collateral"]["proof"], 140)
+
+    def sibling_c_hi(doc: dict[str, Any]) -> None:
+        doc["sibling_collateral"]["c_hi"] = _bump_point(doc["sibling_collateral"]["c_hi"])
+
+    def debt_commitment(doc: dict[str, Any]) -> None:
+        doc["path"][0]["commitments"][-1] = _bump_point(doc["path"][0]["commitments"][-1])
+
+    def short_collateral(doc: dict[str, Any]) -> None:
+        doc["collateral"]["proof"] = doc["collateral"]["proof"][: 64 * 9]
+
+    edits: dict[str, Callable[[dict[str, Any]], None]] = {
+        "price": price,
+        "swap-collateral": swap_collateral,
+        "collateral-bytes": collateral_bytes,
+        "sibling-c-hi": sibling_c_hi,
+        "debt-commitment": debt_commitment,
+        "short-collateral": short_collateral,
+        "balance": _tamper_balance,
+        "missing-margin": lambda doc: doc.pop("margin"),
+    }
+    for kind, edit in edits.items():
+        doc = load(proofs[0])
+        edit(doc)
+        data = (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+        cases.add(f"tamper-margin-{kind}", data, root, sig, pub, tamper=f"margin-{kind}")
+    # A version 1 proof against the margin root: only the root is a margin epoch.
+    v1 = sorted((work.parent / "t3" / "e1-proofs").glob("*.json"))
+    if v1:
+        cases.add("tamper-margin-v1-proof", v1[0], root, sig, pub, tamper="margin-v1-proof")
+    # The dummy user: erin owes 1000 ETH with no collateral, the root re-signed.
+    forged = work / "forged"
+    shutil.copytree(work / "ep", forged)
+    with EpochStore.open(forged / "private" / "epoch.sqlite") as store:
+        forge_leaf(store, epoch_secret(keys, "m1"), "erin", (0, 0, 0, 0, 1000 * 10**9, 0))
+    republish(forged, keys)
+    ok("prove", forged, "--all", "--out", work / "forged-proofs", "--keys", keys, "-q")
+    for p in sorted((work / "forged-proofs").glob("*.json")):
+        cases.add(
+            f"tamper-margin-dummy-{p.stem}",
+            p,
+            forged / "public" / "root.json",
+            forged / "public" / "root.json.sig",
+            pub,
+            tamper="margin-dummy-user",
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
@@ -456,6 +536,7 @@ def main() -> None:
 
     tamper_cases(cases, work / "t1", ONE_ASSET, "1asset")
     tamper_cases(cases, work / "t3", THREE_ASSETS, "3assets")
+    margin_cases(cases, work / "margin")
     shutil.rmtree(work)
     cases.write()
     print(f"wrote {len(cases.cases)} cases to {out}", file=sys.stderr)
