@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench clean libsodium native web web-deps web-test browser-deps
 
-$(STAMP): pyproject.toml
+# setup.py and the C sources build the native extensions: a change to any reinstalls.
+$(STAMP): pyproject.toml setup.py $(wildcard src/solvency/crypto/*.c)
 	@$(MAKE) --no-print-directory libsodium
 	@$(MAKE) --no-print-directory native
 	$(PYTHON) -m venv $(VENV)

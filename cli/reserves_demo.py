@@ -1,6 +1,7 @@
 """The reserves part of ``solvency demo`` (docs/PROTOCOL.md section 11).
 
-With fresh keys it signs a reserves file holding 105% of each asset's liabilities (and a
+With fresh keys it signs a reserves file holding 105% of each asset's liabilities (on a margin
+epoch, of its net liability, equity minus debt, when positive) (and a
 custodial balance, reported apart), checks it, makes and checks the signed solvency proof, and
 tries two cheats that must be refused: reserves one unit below the liabilities of an asset (the
 prover refuses: no proof exists) and signatures over another epoch's root (replay).
@@ -18,6 +19,7 @@ from typing import Any
 from solvency import __version__
 from solvency.circuits.coverage import NotCoveredError
 from solvency.epoch.reserves import (
+    liability_openings,
     make_reserves_proof,
     reserve_ratios,
     verify_reserves,
@@ -42,7 +44,9 @@ def reserves_section(
     """Run the reserves steps; the result's ``ok`` says whether each came out as it should."""
     root = formats.RootFile.loads(root_path.read_bytes())
     liab = formats.LiabilitiesFile.loads(liabilities_path.read_bytes())
-    totals = [t.units for t in liab.totals]
+    # The liability to cover per asset: the total, or on a margin epoch the net liability
+    # (equity minus debt), none when the exchange is owed more than it owes.
+    totals = [max(L, 0) for L, _ in liability_openings(liab)]
     held = [min(MAX_UNITS, L + L // 20) for L in totals]  # 105% of each liability
     custodial = max(1, held[-1] // 100)
 
@@ -79,19 +83,25 @@ def reserves_section(
     say(f"  solvency {proved:7.2f} s  proof made; checked in {verified:.2f} s: VERIFIED")
     ratios = reserve_ratios(report, totals)
     for r in ratios:
-        say(f"           {r['symbol']:<5} reserve ratio {r['ratio_percent']}% (auditor's view)")
+        ratio = r["ratio_percent"]
+        say(
+            f"           {r['symbol']:<5} "
+            + (f"reserve ratio {ratio}%" if ratio is not None else "no net liability to cover")
+            + " (auditor's view)"
+        )
 
     rejected: dict[str, str | None] = {}
-    short = list(held)
-    k = max(range(len(totals)), key=lambda i: totals[i])  # an asset with liabilities
-    short[k] = totals[k] - 1
-    try:
-        make_reserves_proof(
-            root, liab, replace(report, assets=_with_units(report, short)), sha, 100, "demo"
-        )
-        rejected["reserves one unit below the liabilities"] = None
-    except NotCoveredError as exc:
-        rejected["reserves one unit below the liabilities"] = str(exc)
+    k = max(range(len(totals)), key=lambda i: totals[i])  # the asset with most to cover
+    if totals[k] > 0:
+        short = list(held)
+        short[k] = totals[k] - 1
+        try:
+            make_reserves_proof(
+                root, liab, replace(report, assets=_with_units(report, short)), sha, 100, "demo"
+            )
+            rejected["reserves one unit below the liabilities"] = None
+        except NotCoveredError as exc:
+            rejected["reserves one unit below the liabilities"] = str(exc)
     try:
         verify_reserves(make(held, hashlib.sha256(b"a previous epoch's root").digest()), root)
         rejected["signatures over another epoch's root"] = None

@@ -109,6 +109,10 @@ def test_demo_margin_json(tmp_path: Path) -> None:
     assert root["version"] == 2 and root["parameters"]["margin"]["quote"] == "USD"
     ledger = (tmp_path / "d" / "ledger.csv").read_text()
     assert ",-" in ledger  # someone borrows
+    # Reserves cover the net liability (equity minus debt) of each asset.
+    proof = json.loads((tmp_path / "d" / "solvency.json").read_text())
+    assert proof["liabilities"] == "equity-minus-debt"
+    assert all(why for why in report["reserves"]["rejected"].values())
 
 
 def test_no_bar_imports_no_tqdm() -> None:

@@ -66,3 +66,30 @@ def test_example_reserves_file_verifies_against_the_golden_root() -> None:
         "VERIFIED: 9 reserve addresses of 'Example Exchange' are proven for epoch golden-2026-01"
         in out
     )
+
+
+def test_margin_flow_script(tmp_path: Path) -> None:
+    """examples/margin-flow.sh: borrowers verify with their collateral proofs, the audit shows
+    equity, debt and net per asset, a changed price and an uncovered debt are refused."""
+    bin_dir = Path(sys.executable).parent
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PYTHON": sys.executable,
+    }
+    result = subprocess.run(
+        ["bash", str(EXAMPLES / "margin-flow.sh"), str(tmp_path / "work")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "collateral 118575 USD after haircuts, debt 40000 USD" in out
+    assert "their haircut collateral covers their debt (collateral proof checked)" in out
+    assert "  USDT                   56251.250000               97000.000000" in out
+    assert "collateral proofs checked" in out
+    assert "FAILED: margin mismatch: the price or haircut of BTC" in out
+    assert "row 7: debt is not covered by haircut collateral" in result.stderr
+    assert out.rstrip().endswith("== done: every step turned out as it should")

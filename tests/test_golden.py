@@ -276,3 +276,28 @@ def test_a_flip_inside_each_kind_of_stored_tree_value_fails(golden: Path, kind: 
     result = run(*cli_checks(golden)["tree.sqlite"])
     assert result.exit_code in (1, 2), result.output
     assert "VERIFIED" not in result.stdout
+
+
+@pytest.mark.parametrize("name", ["root.json.sig", "signing.pub"])
+def test_a_parseable_change_to_the_signature_or_key_fails(golden: Path, name: str) -> None:
+    """The signature stays 128 hex digits and the key stays base64 PEM, so both still parse:
+    the check that fails is the signature's, not the parser's."""
+    path = golden / name
+    text = path.read_text(encoding="ascii")
+    if name == "root.json.sig":
+        i = 64  # a hex digit in the middle of the signature
+        text = text[:i] + ("1" if text[i] == "0" else "0") + text[i + 1 :]
+        signing.decode_signature(text.encode())  # still a well-formed signature file
+    else:
+        body = text.splitlines()[1]  # the base64 line: 12 bytes of header, then the key
+        i = len(body) - 6  # inside the last bytes of the 32-byte key
+        swapped = body[:i] + ("A" if body[i] != "A" else "B") + body[i + 1 :]
+        text = text.replace(body, swapped)
+    path.write_text(text, encoding="ascii")
+    with pytest.raises(SolvencyError):
+        verify_root(golden)
+    result = run(*cli_checks(golden)[name])
+    # A changed signature parses and fails to verify (exit 1); a changed key may no longer be
+    # a point (bad input, exit 2) or be another key (exit 1).
+    assert result.exit_code in ((1,) if name == "root.json.sig" else (1, 2)), result.output
+    assert "VERIFIED" not in result.stdout
