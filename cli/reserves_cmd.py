@@ -337,8 +337,11 @@ def reserves_prove(
             sig_out, signing.encode_signature(key.sign(data)), private=False, overwrite=force
         )
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            out_path.unlink()
+        # Never one file without the other: with --force an old signature may remain, and it
+        # does not sign the new solvency.json.
+        for p in (out_path, sig_out) if force else (out_path,):
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
         raise
     report_reserves(out, report)
     out.line(f"solvency     {out_path}  (publish, with {sig_out.name})")

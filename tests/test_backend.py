@@ -131,6 +131,17 @@ def test_inner_product_prover_is_identical_on_both_backends() -> None:
     assert proofs[1] == naive
 
 
+def test_generators_in_internal_form_equal_their_encodings() -> None:
+    for ops in BOTH:
+        for party in (0, 3, 63):
+            assert ops.encode_many(generators.party_G_points(ops, party, 64)) == list(
+                generators.party_G(party)
+            )
+            assert ops.encode_many(generators.party_H_points(ops, party, 64)) == list(
+                generators.party_H(party)
+            )
+
+
 def test_commitments_are_identical_on_both_backends() -> None:
     pc = pedersen.PedersenGens.default()
     for v in [*SCALAR_EDGES, 5, 2**64 - 1]:
@@ -158,6 +169,9 @@ def test_internal_point_routines_equal_their_twins(n: int) -> None:
         assert ops.encode(ops.msm_vartime(ks, dP)) == expected_msm
         assert ops.encode(ops.msm_table_ct(ks, tables)) == expected_msm
         assert ops.encode(ops.fixed_msm_vartime(ks, dP)) == expected_msm
+        half = len(ks) // 2
+        split = ops.verify_msm_vartime(ks[:half], dP[:half], ks[half:], dP[half:])
+        assert ops.encode(split) == expected_msm
         assert ops.encode_many(ops.fold_vartime(ks, dP, dQ)) == expected_fold
         assert ops.encode_many(ops.fold_table(ks, dP, [ops.table(Q) for Q in dQ])) == expected_fold
         assert ops.encode(ops.masked_sum(bits, dP)) == expected_masked

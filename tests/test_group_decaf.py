@@ -95,7 +95,8 @@ def test_one_way_map_matches_libsodium() -> None:
 @example(b"\xed" + b"\xff" * 30 + b"\x7f")  # p itself: non-canonical field element
 def test_decoding_is_as_strict_as_libsodium(data: bytes) -> None:
     decoded = D.decode(data)
-    assert (decoded is not None) == group.is_valid_point(data)
+    assert (decoded is not None) == group._is_valid_sodium(data)
+    assert group.is_valid_point(data) == group._is_valid_sodium(data)
     if decoded is not None:
         assert D.encode(decoded) == data
 
@@ -106,7 +107,7 @@ def test_decoding_refuses_every_flip_of_valid_points_that_libsodium_refuses() ->
         for i in range(256):
             bad = bytearray(P)
             bad[i // 8] ^= 1 << (i % 8)
-            assert (D.decode(bytes(bad)) is not None) == group.is_valid_point(bytes(bad))
+            assert (D.decode(bytes(bad)) is not None) == group._is_valid_sodium(bytes(bad))
     with pytest.raises(MalformedInputError):
         D.from_trusted(bytes(31) + b"\x80")
 
@@ -166,6 +167,37 @@ def test_process_pool_workers_use_the_parents_backend(choice: str, tmp_path: obj
         [sys.executable, script], env=env, capture_output=True, text=True, check=True, timeout=120
     ).stdout.strip()
     assert out == f"{choice} ['{choice}']"
+
+
+_DASK_PROBE = """
+import distributed
+from solvency.crypto import group
+
+def probe(_):
+    from solvency.crypto import backend, group as g
+    return g.BACKEND + "/" + backend.ACTIVE.name
+
+if __name__ == "__main__":
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+    ) as cluster, distributed.Client(cluster) as client:
+        seen = set(client.gather(client.map(probe, range(6), pure=False)))
+    print(group.BACKEND, sorted(seen))
+"""
+
+
+@pytest.mark.parametrize("choice", ["sodium", "decaf"])
+def test_dask_worker_processes_use_the_parents_backend(choice: str, tmp_path: object) -> None:
+    pytest.importorskip("distributed")
+    script = f"{tmp_path}/dask_probe.py"
+    with open(script, "w") as f:
+        f.write(_DASK_PROBE)
+    env = {**os.environ, "SOLVENCY_BACKEND": choice}
+    out = subprocess.run(
+        [sys.executable, script], env=env, capture_output=True, text=True, check=True, timeout=300
+    ).stdout.strip()
+    assert out == f"{choice} ['{choice}/{choice}']"
 
 
 @pytest.mark.parametrize(("backend", "keccak"), [("sodium", "python"), ("decaf", "native")])

@@ -122,6 +122,16 @@ class SodiumBackend:
             acc = group._add(acc, self.mul_table_ct(k, P))
         return acc
 
+    def verify_msm_vartime(
+        self,
+        ks: Sequence[int],
+        Ps: Sequence[Point],
+        fixed_ks: Sequence[int],
+        fixed: Sequence[Point],
+    ) -> Point:
+        """sum k_i P_i + sum f_j F_j for public scalars, F_j fixed generators (the verifier)."""
+        return group._add(self.msm_vartime(ks, Ps), self.fixed_msm_vartime(fixed_ks, fixed))
+
     def fold_vartime(
         self, ks: Sequence[int], Ps: Sequence[Point], Qs: Sequence[Point]
     ) -> list[Point]:
@@ -218,6 +228,19 @@ class DecafBackend:
         if self._d.NATIVE_MSM:
             return self._d.msm_vartime(ks, Ps)
         return self._d.msm_table_ct(ks, [self._fixed_table(P) for P in Ps])
+
+    def verify_msm_vartime(
+        self,
+        ks: Sequence[int],
+        Ps: Sequence[Point],
+        fixed_ks: Sequence[int],
+        fixed: Sequence[Point],
+    ) -> Point:
+        """sum k_i P_i + sum f_j F_j for public scalars, F_j fixed generators (the verifier):
+        with the C Pippenger one multi-scalar multiplication over all the terms."""
+        if self._d.NATIVE_MSM:
+            return self._d.msm_vartime([*ks, *fixed_ks], [*Ps, *fixed])
+        return self._d.add(self.msm_vartime(ks, Ps), self.fixed_msm_vartime(fixed_ks, fixed))
 
     def _fixed_table(self, P: Point) -> Table:
         T = self._tables.get(P.p)

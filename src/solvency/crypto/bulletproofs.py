@@ -361,9 +361,7 @@ def _verify_batch(items: Sequence[VerifyItem], rng: Rng | None, ops: Backend) ->
         fixed += generators.party_H_points(ops, party, count)
     try:
         points = [ops.decode(P) for P in encodings]
-        total = ops.add(
-            ops.msm_vartime(scalars, points), ops.fixed_msm_vartime(fixed_scalars, fixed)
-        )
+        total = ops.verify_msm_vartime(scalars, points, fixed_scalars, fixed)
     except MalformedInputError as exc:
         raise VerificationError("a proof or commitment is not a valid point") from exc
     # sum_p c_p (mega-check of proof p) == identity

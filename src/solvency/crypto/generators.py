@@ -24,10 +24,14 @@ MAX_BITS = 64
 MAX_PARTIES = 64
 
 
+def _stream(label: bytes, party: int) -> bytes:
+    xof = hashlib.shake_256(b"GeneratorsChain" + label + party.to_bytes(4, "little"))
+    return xof.digest(64 * MAX_BITS)
+
+
 @lru_cache(maxsize=2 * MAX_PARTIES)
 def _chain(label: bytes, party: int) -> tuple[bytes, ...]:
-    xof = hashlib.shake_256(b"GeneratorsChain" + label + party.to_bytes(4, "little"))
-    stream = xof.digest(64 * MAX_BITS)
+    stream = _stream(label, party)
     return tuple(group._from_uniform(stream[64 * i : 64 * i + 64]) for i in range(MAX_BITS))
 
 
@@ -60,7 +64,10 @@ def H_vec(n: int, m: int) -> list[bytes]:
 
 @lru_cache(maxsize=4 * MAX_PARTIES)
 def _chain_points(ops: Backend, label: bytes, party: int) -> tuple[Point, ...]:
-    return tuple(ops.decode(P) for P in _chain(label, party))
+    # Mapped straight into the backend's form (no encode and decode on libdecaf);
+    # tests/test_backend.py checks these equal the encodings of ``_chain``.
+    stream = _stream(label, party)
+    return tuple(ops.from_uniform(stream[64 * i : 64 * i + 64]) for i in range(MAX_BITS))
 
 
 @lru_cache(maxsize=4 * MAX_PARTIES)
