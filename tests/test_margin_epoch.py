@@ -25,7 +25,7 @@ from solvency.epoch.builder import build_epoch, export_user_proof
 from solvency.epoch.store import EpochStore
 from solvency.errors import MalformedInputError, UnsupportedVersionError, VerificationError
 from solvency.files import formats
-from solvency.files.ledger import AssetSpec, LedgerError, format_units
+from solvency.files.ledger import AssetSpec, LedgerError, format_units, iter_ledger
 from solvency.files.margin import MarginAsset, MarginParams, load_config
 
 ASSETS = (AssetSpec("BTC", 2), AssetSpec("USDT", 0))
@@ -289,3 +289,20 @@ def test_load_config_reads_both_versions(tmp_path: Path) -> None:
 def test_amount_formatting_of_debts() -> None:
     assert formats.format_signed_units(-150, 2) == "-1.50"
     assert formats.format_signed_units(0, 2) == format_units(0, 2)
+
+
+def test_signed_ledger_keeps_equity_and_debt_totals_apart(tmp_path: Path) -> None:
+    half = 2**63
+    ok_rows = [["a", formats.format_signed_units(half, 2), "0"],
+               ["b", formats.format_signed_units(-(half - 1), 2), "0"]]  # fmt: skip
+    ledger = write_csv(tmp_path / "l.csv", ["user_id", "BTC", "USDT"], ok_rows)
+    rows = list(iter_ledger(ledger, ASSETS, signed=True))
+    # equity and debt each below 2^64: accepted even though |equity| + |debt| is not
+    assert [r.units for r in rows] == [(half, 0), (-(half - 1), 0)]
+    third = ["c", formats.format_signed_units(-(half + 1), 2), "0"]
+    over = write_csv(tmp_path / "o.csv", ["user_id", "BTC", "USDT"], [*ok_rows, third])
+    with pytest.raises(LedgerError, match="BTC debt total reaches 2"):
+        list(iter_ledger(over, ASSETS, signed=True))
+    # without margin a debt is refused, and says why
+    with pytest.raises(LedgerError, match=r"negative .*margin"):
+        list(iter_ledger(ledger, ASSETS))
