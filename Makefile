@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean libsodium native
+.PHONY: demo test lint bench clean libsodium native web web-deps web-test browser-deps
 
 # setup.py and the C sources build the native extensions: a change to any reinstalls.
 $(STAMP): pyproject.toml setup.py $(wildcard src/solvency/crypto/*.c)
@@ -50,6 +50,49 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest -q
+	@$(MAKE) --no-print-directory web-test
+
+# --- the browser verifier (web/) -----------------------------------------------------------
+# Node >= 20.19 runs its build and tests; npm installs the pinned toolchain from
+# web/package-lock.json (the only download, like pip's). Debian's chromium runs the browser
+# test; it is installed with apt when missing and we are root. Without node or chromium the
+# tests they run are skipped, and make says so.
+NODE_OK = $(shell node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a==20&&b>=19)?0:1)' 2>/dev/null && echo yes)
+WEB_STAMP := web/node_modules/.installed
+WEB_FIXTURES := web/test-artifacts/fixtures
+
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+web-deps: $(WEB_STAMP)
+
+# Rebuild the page shipped in the package (src/solvency/web/verifier.html) and print its SHA-256.
+web: $(STAMP) $(WEB_STAMP)
+	cd web && node build.mjs
+
+browser-deps:
+	@if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium and chromium-driver with apt-get (for the browser test)"; \
+	    (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	      || echo "warning: could not install chromium"; \
+	  fi; \
+	fi
+
+web-test: $(STAMP)
+	@if [ "$(NODE_OK)" != yes ]; then \
+	  echo "SKIPPED: web verifier tests (Node and browser): node >= 20.19 not found"; exit 0; \
+	fi; \
+	$(MAKE) --no-print-directory $(WEB_STAMP) browser-deps && \
+	(cd web && node build.mjs --check) && \
+	$(BIN)/python web/test/make_fixtures.py $(WEB_FIXTURES) && \
+	(cd web && SOLVENCY_WEB_FIXTURES=$(CURDIR)/$(WEB_FIXTURES) npm test) && \
+	if command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ -n "$$CHROMIUM" ]; then \
+	  (cd web && SOLVENCY_WEB_FIXTURES=$(CURDIR)/$(WEB_FIXTURES) npm run test:browser); \
+	else \
+	  echo "SKIPPED: web verifier browser test: chromium not found (apt-get install chromium)"; \
+	fi
 
 # mypy runs through .ci/typecheck.py, which lays circuits/ and cli/ out as installed
 # (solvency.circuits, solvency.cli); `mypy src circuits cli` would leave their imports unchecked.
@@ -66,4 +109,4 @@ bench: $(VENV)/.bench
 	$(BIN)/python benchmarks/bench_bulletproofs.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info src/*.egg-info
+	rm -rf $(VENV) build dist *.egg-info src/*.egg-info web/node_modules web/test-artifacts

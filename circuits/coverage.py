@@ -14,11 +14,12 @@ Bulletproof over ``(C_lo, C_hi)``, ``C_lo = D_a - 2^64*C_hi``, that
     X_lo, X_hi in [0, 2^64),   so  X_a = X_lo + 2^64*X_hi in [0, 2^128)   (mod l),
 
 which hides ``L_a`` (and ``X_a``). No wrap: ``|L_a| < 2^64`` (each root commitment is
-range-proven in [0, 2^64); with margin, equity and debt each are), so the integer
-``100*R_a - k*L_a`` lies in ``(-2^81, 2^71)``, and ``2^128 + 2^81 < l``: the only value in
-[0, 2^128) congruent to it mod l is itself. Hence ``100*R_a >= k*L_a``: reserves cover at least
-k percent of the liabilities. (With k = 100 this is ``R_a >= L_a``; ``100*R_a`` alone can reach
-2^71, so the statement is proven in two 64-bit limbs rather than one 64-bit range.)
+range-proven in [0, 2^64); with margin, equity and debt each are, so their difference is in
+(-2^64, 2^64)) and ``k < 2^17``, so the integer ``100*R_a - k*L_a`` lies in ``(-2^82, 2^82)``,
+and ``2^128 + 2^82 < l``: the only value in [0, 2^128) congruent to it mod l is itself.
+Hence ``100*R_a >= k*L_a``: reserves cover at least k percent of the liabilities. (With
+k = 100 this is ``R_a >= L_a``; ``100*R_a`` alone can reach 2^71, so the statement is proven in
+two 64-bit limbs rather than one 64-bit range.)
 
 Transcript, binding the proof to its epoch, root, asset, reserves and ratio:
 
@@ -45,7 +46,7 @@ from solvency.errors import InvalidParameterError, SolvencyError, VerificationEr
 _LABEL = b"solvency/v1/reserves-cover"
 _PC = PedersenGens.default()
 _LIMB = 2**64
-#: The largest minimum ratio (percent) a proof may state: keeps |X_a| < 2^81 (module text).
+#: The largest minimum ratio (percent) a proof may state: keeps |X_a| < 2^82 (module text).
 MAX_RATIO_PERCENT = 100_000
 MAX_UNITS = 2**64 - 1
 

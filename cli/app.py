@@ -59,6 +59,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "log_group",
         "The append-only log of epochs: signed checkpoints, inclusion and consistency proofs.",
     ),
+    "web-verifier": (
+        "web_cmd",
+        "web_verifier",
+        "Write the browser verifier page (checks proofs offline) and print its SHA-256.",
+    ),
 }
 
 

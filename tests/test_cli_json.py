@@ -42,6 +42,8 @@ NOT_APPLICABLE = {
     ("demo", "malformed"): "demo reads no file",
     ("log-prove", "failed"): "log prove checks nothing",
     ("log-consistency", "failed"): "log consistency checks nothing",
+    ("web-verifier", "malformed"): "web-verifier reads no file",
+    ("web-verifier", "failed"): "web-verifier checks nothing",
 }
 OUTCOMES = ("usage", "missing", "malformed", "failed", "success")
 STATUS = {"usage": "error", "missing": "error", "malformed": "error", "failed": "failed"}
@@ -396,6 +398,10 @@ CASES: dict[tuple[str, str], Args] = {
         "--root",
         w.epoch.root_json,
     ],
+    ("web-verifier", "usage"): lambda w, t: ["web-verifier"],
+    # --out names a file, not a folder: a path of the wrong kind.
+    ("web-verifier", "missing"): lambda w, t: ["web-verifier", "--out", w.junk],
+    ("web-verifier", "success"): lambda w, t: ["web-verifier", "--out", t / "site"],
 }
 COMMANDS = sorted({c for c, _ in CASES} | {c for c, _ in NOT_APPLICABLE})
 
@@ -407,7 +413,7 @@ def _copy_log(w: World, t: Path) -> Path:
 
 
 def test_every_command_and_outcome_is_covered() -> None:
-    assert len(COMMANDS) == 13
+    assert len(COMMANDS) == 14
     for command in COMMANDS:
         for outcome in OUTCOMES:
             assert ((command, outcome) in CASES) != ((command, outcome) in NOT_APPLICABLE)

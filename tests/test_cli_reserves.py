@@ -405,3 +405,31 @@ def test_malformed_reserves_file_exits_2_naming_row_and_column(
     result = run(*_rverify(w, bad))
     assert result.exit_code == 2
     assert "row 3 (line 11), column balance" in result.stderr
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_failed_signature_write_leaves_neither_file(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, force: bool
+) -> None:
+    """Nothing half-written: when writing solvency.json.sig fails, solvency.json goes too (and,
+    with --force, the old signature that would not sign the new file)."""
+    from solvency.files import secure_io
+
+    w = world
+    out = tmp_path / "solvency.json"
+    if force:
+        out.write_bytes(b"old\n")
+        out.with_name("solvency.json.sig").write_bytes(b"old signature\n")
+    real = secure_io.write_atomic
+
+    def failing(path: object, data: bytes, **kw: object) -> None:
+        if str(path).endswith(".sig"):
+            raise OSError(28, "No space left on device", str(path))
+        real(path, data, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(secure_io, "write_atomic", failing)
+    args = ["reserves", "prove", w.e1.dir, "--reserves", w.reserves, "--keys", w.e1.keys]
+    result = run(*args, "--out", out, *(["--force"] if force else []))
+    assert result.exit_code == 2, result.output
+    assert "No space left on device" in result.stderr
+    assert not out.exists() and not out.with_name("solvency.json.sig").exists()

@@ -1,0 +1,40 @@
+// Shared helpers of the Node tests.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const REPO = path.resolve(WEB, '..');
+
+/** The dalek vectors: where SOLVENCY_DALEK_VECTORS points, else shared/vectors/ beside the
+ * checkout (as on CI) or beside a folder above it (a git worktree). */
+export function dalekVectorsPath() {
+  if (process.env.SOLVENCY_DALEK_VECTORS) return process.env.SOLVENCY_DALEK_VECTORS;
+  const rel = path.join('shared', 'vectors', 'dalek_rangeproofs.json');
+  for (let dir = path.dirname(REPO); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, rel))) return path.join(dir, rel);
+    if (path.dirname(dir) === dir) return path.resolve(REPO, '..', rel);
+  }
+}
+
+export function readFile(p, name = path.basename(p)) {
+  return { name, bytes: new Uint8Array(fs.readFileSync(p)) };
+}
+
+/** The four files of a case folder, named as the CLI was given them. */
+export function caseFiles(dir) {
+  const files = {
+    proof: readFile(path.join(dir, 'proof.json')),
+    root: readFile(path.join(dir, 'root.json')),
+    sig: readFile(path.join(dir, 'root.json.sig')),
+    pubkey: readFile(path.join(dir, 'signing.pub')),
+  };
+  if (fs.existsSync(path.join(dir, 'checkpoint'))) {
+    files.checkpoint = readFile(path.join(dir, 'checkpoint'));
+    files.logProof = readFile(path.join(dir, 'log-proof.json'));
+  }
+  return files;
+}
+
+/** The files of a case folder, in the order the page's "all at once" picker takes them. */
+export const CASE_NAMES = ['proof.json', 'root.json', 'root.json.sig', 'signing.pub', 'checkpoint', 'log-proof.json'];
