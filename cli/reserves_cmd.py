@@ -231,7 +231,12 @@ def reserves_verify(
     as_json: bool,
     out: Output,
 ) -> None:
-    """Check address ownership and signatures of RESERVES.csv; totals per asset."""
+    """Check the ownership proofs of RESERVES.csv; total them per asset.
+
+    Every row's signatures against the epoch's signed root (no duplicate address, one snapshot
+    per chain); with --balances every balance against your own node's snapshot. Custodial
+    balances are totalled apart, never as key-proven reserves.
+    """
     loaded = LoadedReserves.load(reserves_path, balances_path)
     root, _, fingerprint = load_signed_root(root_path, pubkey_path, sig_path)
     out.note(
@@ -297,7 +302,12 @@ def reserves_prove(
     as_json: bool,
     out: Output,
 ) -> None:
-    """Prove that the reserves of RESERVES cover the liabilities of EPOCH_DIR (solvency.json)."""
+    """Write solvency.json: the reserves cover EPOCH_DIR's liabilities, signed.
+
+    Checks the reserves file against the epoch's root first; when the key-proven reserves of
+    an asset are below --min-ratio percent of its liabilities it says which and writes nothing
+    (exit 1).
+    """
     sig_out = out_path.with_name(out_path.name + ".sig")
     if not force:
         for p in (out_path, sig_out):

@@ -448,3 +448,34 @@ def test_attack_debt_commitment_swapped_with_equity(copy: Path) -> None:
     shutil.copy(copy / "proofs/alice.json", copy / "forged/alice-old.json")
     code, out = _verify(copy, "alice-old", "forged")
     assert code == 1 and "mismatch" in str(out["error"])
+
+
+def test_collateral_value_at_the_proven_bound_is_refused(tmp_path: Path) -> None:
+    # A price of 1e11 with 2 million BTC: the collateral value reaches 2^127 units of
+    # 10^-(12+D) quote, one bit below the proven range: refused, naming the row.
+    doc = load(CONFIG)
+    doc["margin"]["assets"][0]["price"] = "99999999999"
+    cfg = save(tmp_path / "c.json", doc)
+    ok("init", "--dir", tmp_path / "keys")
+    ledger = write_csv(
+        tmp_path / "l.csv",
+        ["user_id", "BTC", "ETH", "USDT"],
+        [["small", "1", "0", "0"], ["whale", "2000000", "0", "0"]],
+    )
+    r = run(
+        "build",
+        ledger,
+        "--epoch",
+        EPOCH,
+        "--out",
+        tmp_path / "ep",
+        "--keys",
+        tmp_path / "keys",
+        "--assets-config",
+        cfg,
+        "--workers",
+        "1",
+    )
+    assert r.exit_code == 2
+    assert "row 3" in r.output and "2^127" in r.output and "'whale'" in r.output
+    assert not (tmp_path / "ep").exists()

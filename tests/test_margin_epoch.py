@@ -1,6 +1,7 @@
 """Margin epochs in the library (docs/PROTOCOL.md section 10): hypothesis over random margin
 ledgers (zero, exact-cover and one-unit-short borrowers) for build, verify and audit; the v2
-files' round trips and strict parsing; and the version 1 golden epoch still verifying."""
+files' round trips and strict parsing. (The version 1 golden epoch: tests/test_golden.py; the
+margin golden epoch: tests/test_golden_margin.py.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import secrets
 from pathlib import Path
 
 import pytest
-from cli_support import run, write_csv
+from cli_support import write_csv
 from conftest import make_rng
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -24,13 +25,12 @@ from solvency.epoch.builder import build_epoch, export_user_proof
 from solvency.epoch.store import EpochStore
 from solvency.errors import MalformedInputError, UnsupportedVersionError, VerificationError
 from solvency.files import formats
-from solvency.files.ledger import AssetSpec, LedgerError, format_units
+from solvency.files.ledger import AssetSpec, LedgerError, format_units, iter_ledger
 from solvency.files.margin import MarginAsset, MarginParams, load_config
 
 ASSETS = (AssetSpec("BTC", 2), AssetSpec("USDT", 0))
 MARGIN = MarginParams("USD", (MarginAsset("BTC", "100", "0.5"), MarginAsset("USDT", "1", "1")))
 W = MARGIN.weights(ASSETS)
-GOLDEN = Path(__file__).resolve().parent / "vectors" / "golden-v1"
 
 # A user: (BTC units, USDT units) signed. "kind" picks the borrower's debt relative to cover:
 # exact cover, one unit short (refused), or anywhere below.
@@ -286,35 +286,23 @@ def test_load_config_reads_both_versions(tmp_path: Path) -> None:
         load_config(bad)
 
 
-def test_golden_v1_epoch_still_verifies_and_audits() -> None:
-    # The version 1 files made by the code of 2391ba5 read and verify unchanged.
-    for proof in sorted((GOLDEN / "proofs").glob("*.json")):
-        r = run(
-            "verify",
-            proof,
-            "--root",
-            GOLDEN / "root.json",
-            "--pubkey",
-            GOLDEN / "signing.pub",
-            "--json",
-        )
-        assert r.exit_code == 0, r.output
-    r = run(
-        "audit",
-        GOLDEN / "root.json",
-        "--liabilities",
-        GOLDEN / "liabilities.json",
-        "--tree",
-        GOLDEN / "tree.sqlite",
-        "--pubkey",
-        GOLDEN / "signing.pub",
-        "--workers",
-        "1",
-    )
-    assert r.exit_code == 0, r.output
-    assert "VERIFIED" in r.output
-
-
 def test_amount_formatting_of_debts() -> None:
     assert formats.format_signed_units(-150, 2) == "-1.50"
     assert formats.format_signed_units(0, 2) == format_units(0, 2)
+
+
+def test_signed_ledger_keeps_equity_and_debt_totals_apart(tmp_path: Path) -> None:
+    half = 2**63
+    ok_rows = [["a", formats.format_signed_units(half, 2), "0"],
+               ["b", formats.format_signed_units(-(half - 1), 2), "0"]]  # fmt: skip
+    ledger = write_csv(tmp_path / "l.csv", ["user_id", "BTC", "USDT"], ok_rows)
+    rows = list(iter_ledger(ledger, ASSETS, signed=True))
+    # equity and debt each below 2^64: accepted even though |equity| + |debt| is not
+    assert [r.units for r in rows] == [(half, 0), (-(half - 1), 0)]
+    third = ["c", formats.format_signed_units(-(half + 1), 2), "0"]
+    over = write_csv(tmp_path / "o.csv", ["user_id", "BTC", "USDT"], [*ok_rows, third])
+    with pytest.raises(LedgerError, match="BTC debt total reaches 2"):
+        list(iter_ledger(over, ASSETS, signed=True))
+    # without margin a debt is refused, and says why
+    with pytest.raises(LedgerError, match=r"negative .*margin"):
+        list(iter_ledger(ledger, ASSETS))
