@@ -163,6 +163,7 @@ def test_internal_point_routines_equal_their_twins(n: int) -> None:
     expected_masked = group._sum_sodium([P for bit, P in zip(bits, Ps, strict=True) if bit])
     for ops in BOTH:
         dP = [ops.decode(P) for P in Ps]
+        assert ops.encode_many(ops.decode_many(Ps)) == Ps
         dQ = [ops.decode(Q) for Q in Qs]
         tables = [ops.table(P) for P in dP]
         assert ops.encode(ops.msm_ct(ks, dP)) == expected_msm

@@ -101,6 +101,25 @@ def test_decoding_is_as_strict_as_libsodium(data: bytes) -> None:
         assert D.encode(decoded) == data
 
 
+@pytest.mark.parametrize("native", [True, False])
+def test_decode_many_equals_decode_one_by_one(
+    native: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not native:
+        monkeypatch.setattr(D, "_native", None)  # the ctypes fallback
+    rnd = random.Random(11)
+    good = [*_points(rnd, 20), IDENTITY, BASEPOINT]
+    decoded = D.decode_many(good)
+    assert decoded is not None
+    assert [D.encode(P) for P in decoded] == good
+    assert D.decode_many([]) == []
+    for bad in (BASEPOINT[:31] + bytes([BASEPOINT[31] | 0x80]), b"\xff" * 32, bytes(31)):
+        for at in (0, 7, len(good)):
+            data = [*good[:at], bad, *good[at:]]
+            assert D.decode_many(data) is None
+            assert any(D.decode(d) is None for d in data)
+
+
 def test_decoding_refuses_every_flip_of_valid_points_that_libsodium_refuses() -> None:
     rnd = random.Random(9)
     for P in _points(rnd, 8):

@@ -41,12 +41,14 @@ typedef void (*precomputed_mul_t)(void *out, const void *table, const void *s);
 typedef void (*double_mul_t)(void *out, const void *P, const void *s1, const void *Q, const void *s2);
 typedef void (*mul_t)(void *out, const void *P, const void *s);
 typedef void (*base_double_vt_t)(void *out, const void *s1, const void *P, const void *s2);
+typedef int32_t (*point_decode_t)(void *out, const uint8_t ser[32], uint64_t allow_identity);
 
 static scalar_decode_t scalar_decode = NULL;
 static precomputed_mul_t precomputed_mul = NULL;
 static double_mul_t double_mul = NULL;
 static mul_t point_mul = NULL;
 static base_double_vt_t base_double_vt = NULL;
+static point_decode_t point_decode = NULL;
 
 static void *aligned_points(size_t count) {
     void *p = NULL;
@@ -88,6 +90,52 @@ static PyObject *bind_mul(PyObject *self, PyObject *args) {
     point_mul = (mul_t)(uintptr_t)d;
     base_double_vt = (base_double_vt_t)(uintptr_t)e;
     Py_RETURN_NONE;
+}
+
+/* bind_decode(point_decode): the address of decaf_255_point_decode. */
+static PyObject *bind_decode(PyObject *self, PyObject *args) {
+    unsigned long long a;
+    if (!PyArg_ParseTuple(args, "K", &a))
+        return NULL;
+    if (!a) {
+        PyErr_SetString(PyExc_ValueError, "null libdecaf function");
+        return NULL;
+    }
+    point_decode = (point_decode_t)(uintptr_t)a;
+    Py_RETURN_NONE;
+}
+
+/* decode_many(outs, data): decode n 32-byte encodings into the points at outs, as
+ * group_decaf.decode does one at a time (bit 255 set refused, the identity allowed).
+ * Returns -1 when every encoding is valid, else the index of the first invalid one. */
+static PyObject *decode_many(PyObject *self, PyObject *args) {
+    Py_buffer outs, data;
+    if (point_decode == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "bind_decode() was not called");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "y*y*", &outs, &data))
+        return NULL;
+    size_t n = (size_t)outs.len / sizeof(uint64_t);
+    long bad = -1;
+    if ((size_t)outs.len != n * sizeof(uint64_t) || (size_t)data.len != 32 * n) {
+        PyBuffer_Release(&outs);
+        PyBuffer_Release(&data);
+        PyErr_SetString(PyExc_ValueError, "need n addresses and n 32-byte encodings");
+        return NULL;
+    }
+    void *const *O = (void *const *)outs.buf;
+    const uint8_t *D = (const uint8_t *)data.buf;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *ser = D + 32 * i;
+        if ((ser[31] & 0x80) || (uint32_t)point_decode(O[i], ser, UINT64_MAX) != 0xFFFFFFFFu) {
+            bad = (long)i;
+            break;
+        }
+    }
+    PyBuffer_Release(&outs);
+    PyBuffer_Release(&data);
+    return PyLong_FromLong(bad);
 }
 
 /* libdecaf's scalar_t: four 64-bit limbs (decaf_255_scalar_decode fills it). */
@@ -369,6 +417,8 @@ done:
 static PyMethodDef methods[] = {
     {"bind", bind, METH_VARARGS, "Hand over libdecaf's add, sub, double and identity."},
     {"bind_mul", bind_mul, METH_VARARGS, "Hand over libdecaf's multiplications."},
+    {"bind_decode", bind_decode, METH_VARARGS, "Hand over libdecaf's point decoder."},
+    {"decode_many", decode_many, METH_VARARGS, "Decode n encodings; -1 or the first bad index."},
     {"msm_table_ct", msm_table_ct, METH_VARARGS, "out = sum k_i T_i, constant-time."},
     {"msm_ct", msm_ct, METH_VARARGS, "out = sum k_i P_i, constant-time."},
     {"fold", fold, METH_VARARGS, "out_i = P_i + k_i Q_i (see the source)."},

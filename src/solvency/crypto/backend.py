@@ -30,6 +30,7 @@ from typing import Any
 
 from solvency.crypto import group
 from solvency.crypto.group import BASEPOINT, IDENTITY
+from solvency.errors import MalformedInputError
 
 #: A point in a backend's internal form (opaque to callers): bytes on libsodium,
 #: ``group_decaf.Point`` on libdecaf.
@@ -51,6 +52,9 @@ class SodiumBackend:
 
     def encode(self, P: Point) -> bytes:
         return bytes(P)
+
+    def decode_many(self, data: Sequence[bytes]) -> list[Point]:
+        return [bytes(d) for d in data]
 
     def encode_many(self, Ps: Sequence[Point]) -> list[bytes]:
         return [bytes(P) for P in Ps]
@@ -162,6 +166,13 @@ class DecafBackend:
     def encode(self, P: Point) -> bytes:
         out: bytes = self._d.encode(P)
         return out
+
+    def decode_many(self, data: Sequence[bytes]) -> list[Point]:
+        """``[decode(d) for d in data]`` in one call; a bad encoding raises MalformedInputError."""
+        points: list[Point] | None = self._d.decode_many(data)
+        if points is None:
+            raise MalformedInputError("not a valid ristretto255 point encoding")
+        return points
 
     def encode_many(self, Ps: Sequence[Point]) -> list[bytes]:
         encode = self._d.encode

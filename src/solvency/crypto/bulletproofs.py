@@ -360,7 +360,7 @@ def _verify_batch(items: Sequence[VerifyItem], rng: Rng | None, ops: Backend) ->
         fixed_scalars += [k % L for k in shared_H[party][:count]]
         fixed += generators.party_H_points(ops, party, count)
     try:
-        points = [ops.decode(P) for P in encodings]
+        points = ops.decode_many(encodings)
         total = ops.verify_msm_vartime(scalars, points, fixed_scalars, fixed)
     except MalformedInputError as exc:
         raise VerificationError("a proof or commitment is not a valid point") from exc

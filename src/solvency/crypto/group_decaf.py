@@ -1,7 +1,7 @@
 """The ristretto255 group (RFC 9496) over libdecaf, through ctypes: the fast backend.
 
 libdecaf's ``decaf_255`` group is ristretto255 (Hamburg, one of its designers): the same
-elements, encodings and one-way map as libsodium, byte for byte (docs/PROTOCOL.md,
+elements, encodings and one-way map as libsodium, byte for byte (docs/PROTOCOL.md 1.1,
 "Group backends"). Unlike libsodium it exposes points in projective form, so a sum costs
 about 0.1 us instead of a decode, an addition and an encode (10-13 us), and it has
 precomputed tables for fixed bases. A ``Point`` here is that internal form: four field
@@ -9,11 +9,15 @@ elements of five 64-bit limbs, each aligned to 32 bytes, 256 bytes in all, which
 in a 32-byte-aligned ctypes buffer (ctypes does not align its buffers to 32).
 
 Which routines are constant-time (libdecaf's header, and the notes in docs/PROTOCOL.md):
-``mul``, ``mul_base``, ``mul_table``, ``msm_ct``, ``msm_table_ct`` and ``masked_sum`` do
-the same work whatever the scalars or bits; ``mul_vartime`` and ``msm_vartime`` run in
-time that depends on their scalars and are for public data only (the verifier's scalars,
-the prover's Fiat-Shamir challenges). Scalars are Python ints, which are not constant-time
-themselves; what this module controls is that no group operation branches on a secret.
+``mul``, ``mul_base``, ``mul_table``, ``msm_ct``, ``msm_table_ct``, ``fold_table`` and
+``masked_sum`` do the same work whatever the scalars or bits; ``mul_vartime``,
+``fold_vartime``, ``msm_vartime`` and ``pippenger_native`` run in time that depends on their
+scalars and are for public data only (the verifier's scalars, the prover's Fiat-Shamir
+challenges). The multi-point loops run in our C extension ``_decafmsm`` when it was built
+(it calls these same libdecaf functions, plus a Pippenger of its own for public scalars);
+the ctypes loops here are its fallback and tested twins. Scalars are Python ints, which are
+not constant-time themselves; what this module controls is that no group operation branches
+on a secret.
 
 libdecaf's conventions: errors and booleans are masks (success is all ones), the base
 point, the identity and the base point's table are exported symbols.
@@ -158,6 +162,20 @@ def decode(data: bytes) -> Point | None:
     if _c_decode(out.p, bytes(data), _TRUE) & _SUCCESS != _SUCCESS:
         return None
     return out
+
+
+def decode_many(data: Sequence[bytes]) -> list[Point] | None:
+    """``[decode(d) for d in data]``, or None if any is not a canonical encoding; in C when
+    built (``_decafmsm.decode_many``)."""
+    if _native is None:
+        decoded = [decode(d) for d in data]
+        points = [P for P in decoded if P is not None]
+        return points if len(points) == len(decoded) else None
+    if any(len(d) != 32 for d in data):
+        return None
+    points = [Point() for _ in data]
+    bad = _native.decode_many(array("Q", [P.p for P in points]), b"".join(data))
+    return None if bad >= 0 else points
 
 
 def from_trusted(data: bytes) -> Point:
@@ -430,6 +448,7 @@ def _load_native() -> Any:
         addr(_c_scalarmul, _vp).value,
         addr(_c_vartime, _vp).value,
     )
+    _decafmsm.bind_decode(addr(_c_decode, _vp).value)
     return _decafmsm
 
 
