@@ -49,6 +49,7 @@ demo: $(STAMP)
 	$(BIN)/solvency demo
 
 test: $(STAMP)
+	@if [ "$(NODE_OK)" = yes ]; then $(MAKE) --no-print-directory $(WEB_STAMP); fi
 	$(BIN)/pytest -q
 	@$(MAKE) --no-print-directory web-test
 

@@ -94,6 +94,23 @@ test('a real proof verifies and a tampered one fails, screenshots saved, no netw
   assert.ok(fs.statSync(path.join(ARTIFACTS, 'tampered.png')).size > 1000);
 });
 
+test('the four separate pickers work too, and one file alone waits for the others', { skip }, async () => {
+  const c = inBrowser.find((x) => x.name.startsWith('golden-alice'));
+  const page = await browser.newPage();
+  await page.open(PAGE);
+  await page.setFiles('file-proof', [path.join(fx.dir, c.dir, 'proof.json')]);
+  await new Promise((r) => setTimeout(r, 200));
+  const waiting = await page.eval("document.getElementById('verdict').textContent");
+  assert.equal(waiting, 'Waiting for: root.json, root.json.sig, signing.pub.');
+  await page.setFiles('file-root', [path.join(fx.dir, c.dir, 'root.json')]);
+  await page.setFiles('file-sig', [path.join(fx.dir, c.dir, 'root.json.sig')]);
+  await page.setFiles('file-pubkey', [path.join(fx.dir, c.dir, 'signing.pub')]);
+  const v = await page.verdict();
+  assert.equal(v.status, 'verified', v.text);
+  assert.deepEqual(page.foreignRequests(), []);
+  await page.send('Page.close').catch(() => {});
+});
+
 test("the page's Content-Security-Policy blocks any request it might try", { skip }, async () => {
   const page = await browser.newPage();
   await page.open(PAGE);

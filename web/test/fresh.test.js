@@ -30,6 +30,8 @@ test('fixtures made by the Python code', { skip: fx.skip }, () => {
   for (let h = 1; h <= 32; h++) assert.ok(names.some((n) => n.startsWith(`height-${h}-`)), `height ${h}`);
   assert.ok(names.some((n) => n.startsWith('demo-')));
   assert.ok(names.some((n) => n.startsWith('golden-')));
+  assert.ok(names.some((n) => n.startsWith('golden-margin-')));
+  assert.ok(names.some((n) => n.startsWith('margin-')));
   assert.ok(names.filter((n) => n.startsWith('tamper-')).length >= 40);
 });
 

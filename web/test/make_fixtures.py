@@ -39,6 +39,7 @@ from solvency.files.ledger import format_units
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "vectors" / "golden-v1"
+GOLDEN_MARGIN = REPO / "tests" / "vectors" / "golden-margin-v2"
 ONE_ASSET = ("BTC:8",)
 THREE_ASSETS = ("BTC:8", "ETH:18", "USDT:6")
 NAMES = ("proof.json", "root.json", "root.json.sig", "signing.pub")
@@ -524,15 +525,16 @@ def main() -> None:
             demo=True,
         )
 
-    for p in sorted((GOLDEN / "proofs").glob("*.json")):
-        cases.add(
-            f"golden-{p.stem}",
-            p,
-            GOLDEN / "root.json",
-            GOLDEN / "root.json.sig",
-            GOLDEN / "signing.pub",
-            golden=True,
-        )
+    for tag, golden in (("golden", GOLDEN), ("golden-margin", GOLDEN_MARGIN)):
+        for p in sorted((golden / "proofs").glob("*.json")):
+            cases.add(
+                f"{tag}-{p.stem}",
+                p,
+                golden / "root.json",
+                golden / "root.json.sig",
+                golden / "signing.pub",
+                golden=True,
+            )
 
     tamper_cases(cases, work / "t1", ONE_ASSET, "1asset")
     tamper_cases(cases, work / "t3", THREE_ASSETS, "3assets")
