@@ -30,7 +30,6 @@ from solvency.crypto import derive, group
 from solvency.errors import MalformedInputError, VerificationError
 from solvency.files.margin import Weights, split_signed
 
-from .collateral import verify_collateral
 from .node import leaf_commitments, margin_leaf_commitments, parent
 from .range import NodeProofError, NodeProofItem, verify_nodes_batch
 
@@ -177,6 +176,9 @@ def verify_margin_inclusion(
         a,
         signed=True,
     )
+    # Imported here: a margin proof's checks only (not loaded to verify a version 1 proof).
+    from .collateral import verify_collateral
+
     equity, debt = split_signed(balances)
     C, h = margin_leaf_commitments(user_id, user_secret, equity, debt)
     _check_path(C, h, position, path, root_hash, root_commitments, epoch)

@@ -38,15 +38,12 @@ import click
 
 from solvency.circuits.inclusion import verify_inclusion, verify_margin_inclusion
 from solvency.circuits.parameters import check_root_parameters
-from solvency.epoch.logverify import verify_root_in_log
 from solvency.errors import MalformedInputError, VerificationError
 from solvency.files import formats
 from solvency.files.ledger import format_units
-from solvency.files.logfiles import LogInclusionProof
 from solvency.files.margin import MarginParams, format_value, split_signed
 
 from .keyfiles import RootSignature
-from .log_cmd import checkpoint_json, read_checkpoint
 from .options import EXISTING_FILE, file_option
 from .reporting import Output, one_line, reports
 
@@ -261,10 +258,16 @@ def verify_proof_file(
         if pubkey_path is not None and root_path is not None
         else None
     )
-    checkpoint = read_checkpoint(checkpoint_path) if checkpoint_path is not None else None
-    log_proof = (
-        LogInclusionProof.loads(log_proof_path.read_bytes()) if log_proof_path is not None else None
-    )
+    checkpoint = None
+    log_proof = None
+    if checkpoint_path is not None and log_proof_path is not None:
+        # Imported only here: the log's files and checks are not loaded without --checkpoint.
+        from solvency.files.logfiles import LogInclusionProof
+
+        from .log_cmd import read_checkpoint
+
+        checkpoint = read_checkpoint(checkpoint_path)
+        log_proof = LogInclusionProof.loads(log_proof_path.read_bytes())
     if checkpoint is not None and log_proof is not None:
         # Sizes and origins are compared before any check: a mismatch is bad input (exit 2).
         cp = checkpoint[0].checkpoint
@@ -324,6 +327,10 @@ def verify_proof_file(
                 proof.assets,
             )
         if checkpoint is not None and log_proof is not None and root_signature is not None:
+            from solvency.epoch.logverify import verify_root_in_log
+
+            from .log_cmd import checkpoint_json
+
             verify_root_in_log(checkpoint[0], root_signature.key, log_proof, root_bytes)
             log_report = {
                 "checkpoint": checkpoint_json(*checkpoint),

@@ -131,13 +131,39 @@ def test_decoding_refuses_every_flip_of_valid_points_that_libsodium_refuses() ->
         D.from_trusted(bytes(31) + b"\x80")
 
 
-def _backend_in_subprocess(env_value: str | None, hide_decaf: bool = False) -> tuple[int, str]:
+# Hides libdecaf from a fresh interpreter: its soname does not open (as on a machine without
+# the package) and, unless the path is given, find_library (the fallback) does not find it.
+_HIDE_DECAF = """
+import ctypes, ctypes.util
+_cdll, _find = ctypes.CDLL, ctypes.util.find_library
+class _CDLL(_cdll):
+    def __init__(self, name, *a, **k):
+        if name is not None and "decaf" in name and "/" not in name:
+            raise OSError(name + ": hidden by the test")
+        super().__init__(name, *a, **k)
+def _find_library(n):
+    if "decaf" in n:
+        print("find_library", n)
+        return FOUND
+    return _find(n)
+ctypes.CDLL, ctypes.util.find_library = _CDLL, _find_library
+"""
+
+
+def _decaf_path() -> str:
+    """The file libdecaf was loaded from in this process (Linux: /proc/self/maps)."""
+    with open("/proc/self/maps", encoding="utf-8") as maps:
+        paths = {line.split()[-1] for line in maps if "libdecaf" in line}
+    assert len(paths) == 1, paths
+    return paths.pop()
+
+
+def _backend_in_subprocess(
+    env_value: str | None, hide_decaf: bool = False, found: str | None = None
+) -> tuple[int, str]:
     code = "from solvency.crypto import group; print(group.BACKEND)"
     if hide_decaf:
-        code = (
-            "import ctypes.util\n_real = ctypes.util.find_library\n"
-            "ctypes.util.find_library = lambda n: None if 'decaf' in n else _real(n)\n" + code
-        )
+        code = _HIDE_DECAF.replace("FOUND", repr(found)) + code
     env = dict(os.environ)
     env.pop("SOLVENCY_BACKEND", None)
     if env_value is not None:
@@ -151,11 +177,17 @@ def test_backend_selection() -> None:
     assert _backend_in_subprocess("decaf") == (0, "decaf")
     assert _backend_in_subprocess("sodium") == (0, "sodium")
     # Without libdecaf the automatic choice falls back to libsodium ...
-    assert _backend_in_subprocess(None, hide_decaf=True) == (0, "sodium")
+    assert _backend_in_subprocess(None, hide_decaf=True) == (0, "find_library decaf\nsodium")
     # ... but asking for it explicitly is an error naming the package.
     rc, out = _backend_in_subprocess("decaf", hide_decaf=True)
     assert rc != 0
     assert "apt-get install libdecaf0" in out
+    # Where the soname does not open, find_library's answer is used (the fallback).
+    found = _decaf_path()
+    assert _backend_in_subprocess(None, hide_decaf=True, found=found) == (
+        0,
+        "find_library decaf\ndecaf",
+    )
     rc, out = _backend_in_subprocess("fast")
     assert rc != 0
     assert "SOLVENCY_BACKEND must be" in out

@@ -8,9 +8,16 @@ import sys
 
 from cli_support import check_result
 
+# libsodium's sonames do not open and find_library (the fallback, also pysodium's) finds nothing.
 _NO_SODIUM = """
-import ctypes.util, sys
-_real = ctypes.util.find_library
+import ctypes, ctypes.util, sys
+_real, _cdll = ctypes.util.find_library, ctypes.CDLL
+class _CDLL(_cdll):
+    def __init__(self, name, *a, **k):
+        if name is not None and "sodium" in name:
+            raise OSError(name + ": hidden by the test")
+        super().__init__(name, *a, **k)
+ctypes.CDLL = _CDLL
 ctypes.util.find_library = lambda name: None if "sodium" in name else _real(name)
 sys.argv = ["solvency", "demo"]
 from solvency.cli.main import main

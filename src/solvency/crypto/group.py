@@ -29,6 +29,7 @@ import secrets
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from solvency.crypto.libload import open_library
 from solvency.errors import InvalidParameterError, LibsodiumMissingError, MalformedInputError
 
 #: Order of the ristretto255 group.
@@ -45,17 +46,21 @@ Rng = Callable[[int], bytes]
 
 
 def _load_sodium() -> Any:
-    try:
-        import pysodium
-    except (
-        ImportError,
-        OSError,
-        ValueError,
-    ) as exc:  # pysodium raises ValueError without libsodium
-        raise LibsodiumMissingError(
-            "libsodium >= 1.0.18 is required (Debian/Ubuntu: apt-get install libsodium23)"
-        ) from exc
-    lib = pysodium.sodium
+    # By soname first (libload.py: find_library spawns ldconfig, ~10 ms at every start); then
+    # through pysodium, which finds the library with find_library (other sonames, macOS).
+    lib: Any = open_library(["libsodium.so.23", "libsodium.so.26"], "sodium")
+    if lib is None:
+        try:
+            import pysodium
+        except (
+            ImportError,
+            OSError,
+            ValueError,
+        ) as exc:  # pysodium raises ValueError without libsodium
+            raise LibsodiumMissingError(
+                "libsodium >= 1.0.18 is required (Debian/Ubuntu: apt-get install libsodium23)"
+            ) from exc
+        lib = pysodium.sodium
     if not hasattr(lib, "crypto_core_ristretto255_add"):
         raise LibsodiumMissingError(
             "the installed libsodium has no ristretto255; version 1.0.18 or newer is required"

@@ -26,11 +26,11 @@ point, the identity and the base point's table are exported symbols.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 from array import array
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from solvency.crypto.libload import open_library
 from solvency.errors import MalformedInputError
 
 NAME = "decaf"
@@ -45,13 +45,12 @@ class LibdecafMissing(ImportError):  # noqa: N818 -- internal signal, never leav
 
 
 def _load() -> Any:
-    name = ctypes.util.find_library("decaf")
-    if name is None:
+    lib = open_library(["libdecaf.so.0"], "decaf")
+    if lib is None:
         raise LibdecafMissing("libdecaf (libdecaf.so.0) not found")
     try:
-        lib = ctypes.CDLL(name)
         lib.decaf_255_point_add  # noqa: B018 -- the symbol must exist
-    except (OSError, AttributeError) as exc:
+    except AttributeError as exc:
         raise LibdecafMissing(f"libdecaf could not be loaded: {exc}") from exc
     return lib
 
