@@ -524,8 +524,22 @@ def test_append_killed_at_random_points_leaves_the_old_or_the_new_log(
     pub = epochs["e1"].pub
     start = tmp_path / "start"
     ok("log", "append", start, epochs["e1"].dir, "--keys", keys)
-    env = {**os.environ, elog.PAUSE_ENV: "0.06"}
+    pause = 0.06
+    env = {**os.environ, elog.PAUSE_ENV: str(pause)}
     exe = Path(sys.executable).with_name("solvency")
+    # How long an append takes here, start-up included (it varies with the machine's load and
+    # the start-up's cost): the commit (the checkpoint's rename) comes two pauses before the end.
+    probe = tmp_path / "probe"
+    shutil.copytree(start, probe)
+    began = time.perf_counter()
+    subprocess.run(
+        [exe, "log", "append", probe, epochs["e2"].dir, "--keys", keys],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    total = time.perf_counter() - began
+    commit = total - 2 * pause
     rng = random.Random(5)
     outcomes = {1: 0, 2: 0}
     for trial in range(10):
@@ -537,8 +551,9 @@ def test_append_killed_at_random_points_leaves_the_old_or_the_new_log(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        # start-up takes ~0.15 s, the four pauses 0.24 s: kill anywhere in between
-        time.sleep(rng.uniform(0.02, 0.4))
+        # Kill anywhere in the run: every other kill aims before the commit, the others after.
+        low, high = (0.02, commit) if trial % 2 == 0 else (commit, total)
+        time.sleep(rng.uniform(low, high))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         outcomes[_consistent(log_dir, {1, 2}, pub)] += 1
