@@ -1,4 +1,5 @@
-"""The ristretto255 prime-order group (RFC 9496) over libsodium, through ``pysodium``.
+"""The ristretto255 prime-order group (RFC 9496) over libsodium (ctypes; ``pysodium`` finds it
+where its soname does not open, see ``libload``).
 
 Group elements are their 32-byte canonical encodings; scalars are ints in [0, l) with
 
