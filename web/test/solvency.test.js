@@ -1,0 +1,76 @@
+// solvency.json (docs/PROTOCOL.md sections 11.6-11.8) checked in JavaScript with the CLI's
+// verdict: cases made by web/test/make_solvency_fixtures.py, each with what `solvency verify
+// PROOF --root --pubkey --solvency --reserves --json` said. The JS checks the user's proof as
+// before, then reads solvency.json and its signature and checks them against the signed root
+// and the key-proven totals Python's verify_reserves found in the case's reserves file (the JS
+// does not read reserves files yet), with the same status and exact reason.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parsePublicKey, parseRoot, parseSignature } from '../src/formats.js';
+import { checkSolvencyProof, parseSolvencyProof, reservesDigest, solvencyJson } from '../src/reserves-proof.js';
+import { verifyFiles } from '../src/verify.js';
+import { REPO, WEB, caseFiles } from './helpers.js';
+
+function fixtures() {
+  const python = process.env.SOLVENCY_PYTHON || path.join(REPO, '.venv', 'bin', 'python');
+  if (!fs.existsSync(python)) return { skip: `no Python with solvency installed (${python}); run make, or set SOLVENCY_PYTHON` };
+  const dir = path.join(WEB, 'test-artifacts', 'solvency-fixtures');
+  execFileSync(python, [path.join(WEB, 'test', 'make_solvency_fixtures.py'), dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return { dir };
+}
+
+const fx = fixtures();
+const manifest = fx.dir ? JSON.parse(fs.readFileSync(path.join(fx.dir, 'manifest.json'), 'utf8')) : { cases: [] };
+const STATUS = { 0: 'verified', 1: 'failed', 2: 'error' };
+
+/** The CLI's order: files read first (bad input: error), the user's proof checked, then solvency. */
+function check(dir, report) {
+  const read = (name) => new Uint8Array(fs.readFileSync(path.join(dir, name)));
+  const base = verifyFiles(caseFiles(dir), { userId: null });
+  let proof;
+  let signature;
+  const proofBytes = read('solvency.json');
+  try {
+    proof = parseSolvencyProof(proofBytes);
+    signature = parseSignature(read('solvency.json.sig'), 'solvency.json.sig');
+  } catch (e) {
+    if (e.name !== 'MalformedInputError') throw e;
+    return { status: 'error', error: e.message };
+  }
+  if (base.status !== 'verified') return base;
+  const root = parseRoot(read('root.json'));
+  const key = parsePublicKey(read('signing.pub'), 'signing.pub');
+  const rep = {
+    exchange: report.exchange,
+    assets: report.assets.map((a) => ({ symbol: a.symbol, proven_units: BigInt(a.proven_units), custodial_units: BigInt(a.custodial_units) })),
+  };
+  try {
+    checkSolvencyProof(proofBytes, proof, signature, key, root, rep, reservesDigest(read('reserves.csv')));
+  } catch (e) {
+    if (e.name !== 'VerificationError') throw e;
+    return { status: 'failed', error: e.message };
+  }
+  return { status: 'verified', error: null, solvency: solvencyJson(proof, root, rep) };
+}
+
+test('solvency fixtures made by the Python code', { skip: fx.skip }, () => {
+  const names = manifest.cases.map((c) => c.name);
+  assert.equal(manifest.cases.find((c) => c.name === 'honest').exit_code, 0);
+  for (const n of ['signed-by-another-key', 'other-epoch', 'below-liabilities-claims-the-file', 'resigned-proof-byte-changed']) {
+    assert.ok(names.includes(n), n);
+  }
+  assert.equal(manifest.cases.filter((c) => c.exit_code !== 0).length, manifest.cases.length - 1);
+});
+
+for (const c of manifest.cases) {
+  test(`solvency ${c.name}: same verdict as solvency verify --solvency (${STATUS[c.exit_code]})`, () => {
+    const out = check(path.join(fx.dir, c.dir), c.report);
+    assert.equal(out.status, STATUS[c.exit_code], out.error ?? '');
+    assert.equal(out.status, c.cli.status);
+    assert.equal(out.error, c.cli.error);
+    if (c.exit_code === 0) assert.deepEqual(out.solvency, c.cli.solvency);
+  });
+}
