@@ -454,25 +454,17 @@ def export_user_proof(store: EpochStore, user_id: str, master_secret: bytes) -> 
             raise SolvencyError(f"{store.path}: sibling at level {level} has no range proof")
         path.append(PathStep(node.commitments, node.hash, node.proof))
     root = store.root()
+    balances: tuple[int, ...] = tuple(user.units)
+    collateral: Collateral | None = None
+    sibling_collateral: Collateral | None = None
     if store.margin is not None:
+        # A margin leaf stores equity then debt per asset; the file carries their difference.
         a = len(store.assets)
         own, sib = store.collateral(user.position), store.collateral(user.position ^ 1)
         if own is None or sib is None:
             raise SolvencyError(f"{store.path}: a leaf's collateral proof is missing")
-        return InclusionProofFile(
-            epoch=store.epoch,
-            user_id=user_id,
-            user_secret=derive.user_secret(epoch_secret, user_id),
-            position=user.position,
-            height=store.height,
-            assets=tuple(AssetSpec(s, d) for s, d in store.assets),
-            balances=tuple(e - d for e, d in zip(user.units[:a], user.units[a:], strict=True)),
-            path=tuple(path),
-            root=RootCommitment(root.hash, root.commitments),
-            margin=store.margin,
-            collateral=Collateral(*own),
-            sibling_collateral=Collateral(*sib),
-        )
+        balances = tuple(e - d for e, d in zip(user.units[:a], user.units[a:], strict=True))
+        collateral, sibling_collateral = Collateral(*own), Collateral(*sib)
     return InclusionProofFile(
         epoch=store.epoch,
         user_id=user_id,
@@ -480,7 +472,10 @@ def export_user_proof(store: EpochStore, user_id: str, master_secret: bytes) -> 
         position=user.position,
         height=store.height,
         assets=tuple(AssetSpec(s, d) for s, d in store.assets),
-        balances=user.units,
+        balances=balances,
         path=tuple(path),
         root=RootCommitment(root.hash, root.commitments),
+        margin=store.margin,
+        collateral=collateral,
+        sibling_collateral=sibling_collateral,
     )
