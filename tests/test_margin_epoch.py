@@ -145,6 +145,9 @@ def margin_files(
     s = build_epoch(
         ledger, ASSETS, master, "f1", work / "ep", margin=MARGIN, workers=1, rng=make_rng(2)
     )
+    # the root's 2a openings: equity then debt, each asset in order
+    sides = ["equity", "equity", "debt", "debt"]
+    columns = list(zip(ASSETS * 2, s.totals, s.root_blindings, sides, strict=True))
     root = formats.RootFile(
         "f1",
         formats.rfc3339_utc(),
@@ -153,30 +156,14 @@ def margin_files(
         64,
         ASSETS,
         formats.RootCommitment(s.root_hash, s.root_commitments),
-        tuple(
-            formats.TotalOpening(a.symbol, v, R, side)
-            for a, v, R, side in zip(
-                ASSETS * 2,
-                s.totals,
-                s.root_blindings,
-                ["equity", "equity", "debt", "debt"],
-                strict=True,
-            )
-        ),
+        tuple(formats.TotalOpening(a.symbol, v, R, side) for a, v, R, side in columns),
         margin=MARGIN,
     )
     liab = formats.LiabilitiesFile(
         "f1",
         s.root_hash,
         tuple(
-            formats.LiabilityTotal(a.symbol, a.decimals, v, R, side)
-            for a, v, R, side in zip(
-                ASSETS * 2,
-                s.totals,
-                s.root_blindings,
-                ["equity", "equity", "debt", "debt"],
-                strict=True,
-            )
+            formats.LiabilityTotal(a.symbol, a.decimals, v, R, side) for a, v, R, side in columns
         ),
     )
     with EpochStore.open(s.store_path) as store:
