@@ -314,15 +314,24 @@ if __name__ == "__main__":
 """
 
 
+def _run_probe(script: str, source: str, choice: str, timeout: int) -> str:
+    """Run ``source`` as the script ``script`` with SOLVENCY_BACKEND=``choice``: its output."""
+    with open(script, "w") as f:
+        f.write(source)
+    env = {**os.environ, "SOLVENCY_BACKEND": choice}
+    return subprocess.run(
+        [sys.executable, script],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=timeout,
+    ).stdout.strip()
+
+
 @pytest.mark.parametrize("choice", ["sodium", "decaf"])
 def test_process_pool_workers_use_the_parents_backend(choice: str, tmp_path: object) -> None:
-    script = f"{tmp_path}/probe.py"
-    with open(script, "w") as f:
-        f.write(_POOL_PROBE)
-    env = {**os.environ, "SOLVENCY_BACKEND": choice}
-    out = subprocess.run(
-        [sys.executable, script], env=env, capture_output=True, text=True, check=True, timeout=120
-    ).stdout.strip()
+    out = _run_probe(f"{tmp_path}/probe.py", _POOL_PROBE, choice, 120)
     assert out == f"{choice} ['{choice}']"
 
 
@@ -347,13 +356,7 @@ if __name__ == "__main__":
 @pytest.mark.parametrize("choice", ["sodium", "decaf"])
 def test_dask_worker_processes_use_the_parents_backend(choice: str, tmp_path: object) -> None:
     pytest.importorskip("distributed")
-    script = f"{tmp_path}/dask_probe.py"
-    with open(script, "w") as f:
-        f.write(_DASK_PROBE)
-    env = {**os.environ, "SOLVENCY_BACKEND": choice}
-    out = subprocess.run(
-        [sys.executable, script], env=env, capture_output=True, text=True, check=True, timeout=300
-    ).stdout.strip()
+    out = _run_probe(f"{tmp_path}/dask_probe.py", _DASK_PROBE, choice, 300)
     assert out == f"{choice} ['{choice}/{choice}']"
 
 
