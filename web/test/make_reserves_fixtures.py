@@ -241,7 +241,21 @@ def cases_for(root: formats.RootFile) -> dict[str, bytes]:
     # snapshot, or solvency.json's digest of the file, is what catches it).
     out["honest-balance-edited"] = csv_of([replace(base[0], balance="1000"), *base[1:]])
 
+    U = Rows(ownership_message("Börse Zürich AG", root.epoch, root.root.hash))
+    out["honest-unicode-exchange-name"] = csv_of([U.btc(1), U.eth(2), custodial()])
+
     # --- what a cheating exchange would try ----------------------------------------------
+    # Exchange names the message must refuse: U+1F6DC is unassigned in Python 3.11's Unicode
+    # 14 (assigned in 15.0, which a browser may know), U+00A0 a no-break space, and 65
+    # characters.
+    for name, exchange in (
+        ("unassigned-char", "Demo \U0001f6dc"),
+        ("no-break-space", "Demo\u00a0Exchange"),
+        ("trailing-space", "Demo Exchange "),
+        ("65-chars", "D" * 65),
+    ):
+        text = M.replace(f"exchange: {EXCHANGE}", f"exchange: {exchange}")
+        tamper(f"exchange-name-{name}", [R.btc(1, message=text), *base[1:]])
     tamper("replayed-from-another-epoch", [R.btc(1, message=other_root), *base[1:]])
     tamper("replayed-eip191", [*base[:1], R.eth(2, message=other_root), *base[2:]])
     tamper("other-exchange", [*base, R.btc(5, message=other_exchange)])
