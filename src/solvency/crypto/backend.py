@@ -220,11 +220,13 @@ class DecafBackend:
         return self._d.mul_table(k, self._base_table)
 
     def msm_ct(self, ks: Sequence[int], Ps: Sequence[Point]) -> Point:
-        """sum k_i P_i, constant-time (pairs through ``point_double_scalarmul``)."""
+        """sum k_i P_i, constant-time (the C Straus, or pairs through
+        ``point_double_scalarmul``; ``group_decaf.msm_ct``)."""
         return self._d.msm_ct(ks, Ps)
 
     def msm_table_ct(self, ks: Sequence[int], Ts: Sequence[Table]) -> Point:
-        """sum k_i P_i over tabled generators, constant-time (``precomputed_scalarmul``)."""
+        """sum k_i P_i over tabled generators, constant-time (the C Straus over the
+        generators' Straus tables, or ``precomputed_scalarmul``; ``group_decaf.msm_table_ct``)."""
         return self._d.msm_table_ct(ks, Ts)
 
     def msm_vartime(self, ks: Sequence[int], Ps: Sequence[Point]) -> Point:
