@@ -17,7 +17,15 @@ from fixed seeds, so every run writes the same files. The cases:
 - ``tamper-*``: what a cheating exchange would try (a signature for another epoch's root or
   another exchange, by another key, a multisig short of m, a duplicated address, an unknown
   scheme, chain or address type, a bad checksum or encoding, two snapshots of one chain, ...);
-- ``malformed-*``: files the reader refuses (exit 2), naming the row and the column.
+- ``malformed-*``: files the reader refuses (exit 2), naming the row and the column;
+
+and ``flips.json``: every one-bit flip (XOR 0x01) of the ``honest-small`` file (a P2WPKH, an
+EIP-191 and a custodial row), and the case
+flip (XOR 0x20) of each of its letters, each with the verdict of ``ReservesFile.loads_csv``
+then ``verify_reserves`` in this process, mapped to status and message as the CLI maps them
+(VerificationError: failed; any other SolvencyError: error; one line), and the totals when
+the flipped file still verifies (a balance digit or a lone row's block hash, which no
+signature covers).
 
 Run by web/test/reserves.test.js.
 """
@@ -44,7 +52,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_fixtures import THREE_ASSETS, build, epoch_files, run
 
 from solvency.crypto import btc_address, btc_message, evm_message
+from solvency.epoch.reserves import verify_reserves
 from solvency.epoch.synthetic_reserves import synthetic_reserves
+from solvency.errors import SolvencyError, VerificationError
 from solvency.files import formats
 from solvency.files.reserves import ReserveRow, ReservesFile, ownership_message
 
@@ -226,11 +236,26 @@ def cases_for(root: formats.RootFile) -> dict[str, bytes]:
         EXCHANGE, root.epoch, root.root.hash, root.assets, [10**8, 10**18, 10**6], 42
     ).dumps_csv()
     out["honest-base"] = csv_of(base)
+    out["honest-small"] = csv_of([base[0], base[1], base[3]])
     # An edited balance is not signed: the file still verifies, with other totals (a balance
     # snapshot, or solvency.json's digest of the file, is what catches it).
     out["honest-balance-edited"] = csv_of([replace(base[0], balance="1000"), *base[1:]])
 
+    U = Rows(ownership_message("Börse Zürich AG", root.epoch, root.root.hash))
+    out["honest-unicode-exchange-name"] = csv_of([U.btc(1), U.eth(2), custodial()])
+
     # --- what a cheating exchange would try ----------------------------------------------
+    # Exchange names the message must refuse: U+1F6DC is unassigned in Python 3.11's Unicode
+    # 14 (assigned in 15.0, which a browser may know), U+00A0 a no-break space, and 65
+    # characters.
+    for name, exchange in (
+        ("unassigned-char", "Demo \U0001f6dc"),
+        ("no-break-space", "Demo\u00a0Exchange"),
+        ("trailing-space", "Demo Exchange "),
+        ("65-chars", "D" * 65),
+    ):
+        text = M.replace(f"exchange: {EXCHANGE}", f"exchange: {exchange}")
+        tamper(f"exchange-name-{name}", [R.btc(1, message=text), *base[1:]])
     tamper("replayed-from-another-epoch", [R.btc(1, message=other_root), *base[1:]])
     tamper("replayed-eip191", [*base[:1], R.eth(2, message=other_root), *base[2:]])
     tamper("other-exchange", [*base, R.btc(5, message=other_exchange)])
@@ -399,6 +424,28 @@ def malformed(honest: bytes) -> dict[str, bytes]:
     return out
 
 
+def flips(root: formats.RootFile, data: bytes) -> list[dict[str, Any]]:
+    """The verdict on each flipped copy of ``data`` (see the module)."""
+    out = []
+    for i, byte in enumerate(data):
+        for x in (0x01, 0x20) if chr(byte).isalpha() else (0x01,):
+            flipped = bytearray(data)
+            flipped[i] ^= x
+            case: dict[str, Any] = {"at": i, "xor": x, "error": None, "proven_units": None}
+            try:
+                report = verify_reserves(
+                    ReservesFile.loads_csv(bytes(flipped), "reserves.csv"), root
+                )
+                case["status"] = "verified"
+                case["proven_units"] = [str(a.proven_units) for a in report.assets]
+            except VerificationError as e:
+                case |= {"status": "failed", "error": " ".join(str(e).split())}
+            except SolvencyError as e:
+                case |= {"status": "error", "error": " ".join(str(e).split())}
+            out.append(case)
+    return out
+
+
 def main() -> None:
     out = Path(sys.argv[1]).resolve()
     if out.exists():
@@ -442,6 +489,8 @@ def main() -> None:
                 "cli": json.loads(result.stdout),
             }
         )
+    flipped = flips(root, files["honest-small"])
+    (out / "flips.json").write_text(json.dumps(flipped) + "\n", encoding="utf-8")
     doc = {"format": "solvency-web-reserves-fixtures", "cases": manifest}
     (out / "manifest.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
 

@@ -128,3 +128,27 @@ test('BIP-137 signature base64: the Python verdict on every short string', { ski
     assert.equal(js, py[i], JSON.stringify(t));
   });
 });
+
+// Every one-bit flip of an honest file, and every case flip of its letters: the JS gives the
+// Python's status and exact message, and where the file still verifies, the same totals.
+test('every bit flip and letter case flip of a reserves file: the Python verdict', { skip: fx.skip }, () => {
+  const flips = JSON.parse(fs.readFileSync(path.join(fx.dir, 'flips.json'), 'utf8'));
+  const dir = path.join(fx.dir, 'honest-small');
+  const honest = read(dir, 'reserves.csv');
+  const root = parseRoot(read(fx.dir, 'root.json'));
+  assert.ok(flips.length >= honest.length);
+  for (const f of flips) {
+    const bytes = honest.slice();
+    bytes[f.at] ^= f.xor;
+    let out;
+    try {
+      const report = verifyReserves(parseReserves(bytes, 'reserves.csv'), root);
+      out = { status: 'verified', error: null, proven_units: report.assets.map((a) => a.proven_units.toString()) };
+    } catch (e) {
+      const status = { VerificationError: 'failed', MalformedInputError: 'error' }[e.name];
+      if (status === undefined) throw e;
+      out = { status, error: oneLine(e.message), proven_units: null };
+    }
+    assert.deepEqual(out, { status: f.status, error: f.error, proven_units: f.proven_units }, `byte ${f.at} ^ ${f.xor}`);
+  }
+});

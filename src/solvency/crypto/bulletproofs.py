@@ -247,11 +247,9 @@ def _prove(
     )
     # S = rho B~ + <s_L, G> + <s_R, H>
     S = ops.encode(
-        ops.add(
-            ops.mul_table_ct(rho, T_B_blinding),
-            ops.msm_table_ct(
-                s_L + s_R, generators.G_tables(ops, n, m) + generators.H_tables(ops, n, m)
-            ),
+        ops.msm_table_ct(
+            [rho, *s_L, *s_R],
+            [T_B_blinding, *generators.G_tables(ops, n, m), *generators.H_tables(ops, n, m)],
         )
     )
     append_nonidentity(transcript, b"A", A)
@@ -271,8 +269,8 @@ def _prove(
     t_1 = (_inner(l_0, r_1) + _inner(l_1, r_0)) % L
     t_2 = _inner(l_1, r_1)
     # T_i = t_i B + tau_i B~
-    T_1 = ops.encode(ops.add(ops.mul_table_ct(t_1, T_B), ops.mul_table_ct(tau_1, T_B_blinding)))
-    T_2 = ops.encode(ops.add(ops.mul_table_ct(t_2, T_B), ops.mul_table_ct(tau_2, T_B_blinding)))
+    T_1 = ops.encode(ops.msm_table_ct([t_1, tau_1], [T_B, T_B_blinding]))
+    T_2 = ops.encode(ops.msm_table_ct([t_2, tau_2], [T_B, T_B_blinding]))
     append_nonidentity(transcript, b"T_1", T_1)
     append_nonidentity(transcript, b"T_2", T_2)
     x = transcript.challenge_scalar(b"x")

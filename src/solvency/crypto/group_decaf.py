@@ -141,13 +141,15 @@ class Table:
         self.p = a + (-a & (_TABLE_ALIGN - 1))
         _c_precompute(self.p, P.p)
         if _native is not None:
-            sbuf = _new(_STRAUS_TABLE_SIZE + _ALIGN)
-            a = _addressof(sbuf)
-            self._straus_buf = sbuf
-            self.straus = a + (-a & (_ALIGN - 1))
-            _native.straus_tables(
-                array("Q", [self.straus]), array("Q", [P.p]), _STRAUS_TABLE_WINDOW
-            )
+            self._add_straus(P)
+
+    def _add_straus(self, P: Point) -> None:
+        """Build the Straus table of P (needs the C extension)."""
+        sbuf = _new(_STRAUS_TABLE_SIZE + _ALIGN)
+        a = _addressof(sbuf)
+        self._straus_buf = sbuf
+        self.straus = a + (-a & (_ALIGN - 1))
+        _native.straus_tables(array("Q", [self.straus]), array("Q", [P.p]), _STRAUS_TABLE_WINDOW)
 
 
 def _scalar(k: int) -> Any:
@@ -525,6 +527,8 @@ def _load_native() -> Any:
 _native = _load_native()
 #: True when the C Pippenger (``_decafmsm``) was built and is used.
 NATIVE_MSM = _native is not None
+if _native is not None:  # the base point's table was made before the extension was bound
+    BASE_TABLE._add_straus(base())
 
 
 def _scalar_bytes(scalars: Sequence[int]) -> bytes:
