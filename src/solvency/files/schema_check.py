@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import numbers
+import pkgutil
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -67,6 +68,18 @@ _TYPES: dict[str, Callable[[object], bool]] = {
     "object": lambda x: isinstance(x, dict),
     "string": lambda x: isinstance(x, str),
 }
+
+
+def read_schema(name: str) -> str:
+    """The text of ``solvency/files/schemas/<name>``, shipped with the package.
+
+    Read through the package's loader (``pkgutil.get_data``, about 0.3 ms to import, where
+    ``importlib.resources`` costs about 3 ms of ``solvency verify``). A missing file raises
+    FileNotFoundError."""
+    data = pkgutil.get_data("solvency.files", f"schemas/{name}")
+    if data is None:  # a loader that cannot read data files
+        raise FileNotFoundError(f"solvency.files: schemas/{name}")
+    return data.decode("utf-8")
 
 
 class UnsupportedSchemaError(Exception):
