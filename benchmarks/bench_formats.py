@@ -2,10 +2,14 @@
 
 Measured, medians of ``--repeat`` runs, each in a fresh interpreter where it matters:
 
-- ``import jsonschema`` (paid once per process, on the first file parsed);
+- ``import jsonschema`` and ``import solvency.files.schema_check``, on top of json, re and
+  the ``solvency`` package (our validator of the
+  schemas' keywords, which replaced jsonschema at run time for issue 8's start-up target; each
+  in a fresh interpreter, alternating, so both see the same machine);
 - parsing an inclusion proof of height ``--height`` (2 assets) with ``InclusionProofFile.loads``:
   schema validation plus the checks a schema cannot express (canonical points, counts);
-- the same document validated by the schema alone;
+- the same document validated by the schema alone, by schema_check and by jsonschema (the
+  tests' reference, tests/schema_reference.py), alternating;
 - the whole ``solvency verify`` of the golden epoch (tests/vectors/golden-v1, height 6), as a
   subprocess: what a user waits for.
 
@@ -79,17 +83,27 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "formats.json")
     args = ap.parse_args()
-    timer = "import time; t = time.perf_counter(); import jsonschema; "
-    imp = statistics.median(
-        _fresh(timer + "print(time.perf_counter() - t)") for _ in range(args.repeat)
-    )
+    imports: dict[str, list[float]] = {"jsonschema": [], "solvency.files.schema_check": []}
+    for _ in range(args.repeat):
+        for module, times in imports.items():
+            # What each adds to a process that has the modules any command loads anyway.
+            timer = (
+                f"import json, re, time, solvency.files; t = time.perf_counter(); import {module}; "
+            )
+            times.append(_fresh(timer + "print(time.perf_counter() - t)"))
+    sys.path.insert(0, str(ROOT / "tests"))
+    from schema_reference import reference_errors
+
     data = _proof(args.height)
     formats.InclusionProofFile.loads(data)  # warm: jsonschema imported, validators built
     parse = _median_ms(lambda: formats.InclusionProofFile.loads(data), args.repeat)
     obj = json.loads(data)
-    schema_only = _median_ms(
-        lambda: formats.check_shape(obj, "inclusion-proof-v1.json"), args.repeat
-    )
+    reference_errors(obj, "inclusion-proof-v1.json")  # warm: validators built
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(args.repeat):
+        ours.append(_median_ms(lambda: formats.check_shape(obj, "inclusion-proof-v1.json"), 1))
+        theirs.append(_median_ms(lambda: reference_errors(obj, "inclusion-proof-v1.json"), 1))
     cmd = [
         str(Path(sys.executable).parent / "solvency"),
         "verify",
@@ -103,11 +117,16 @@ def main() -> None:
     result = {
         "height": args.height,
         "repeat": args.repeat,
-        "import_jsonschema_ms": round(imp * 1000, 1),
+        "import_jsonschema_ms": round(statistics.median(imports["jsonschema"]) * 1000, 1),
+        "import_schema_check_ms": round(
+            statistics.median(imports["solvency.files.schema_check"]) * 1000, 2
+        ),
         "parse_inclusion_proof_ms": round(parse, 2),
-        "schema_validation_only_ms": round(schema_only, 2),
+        "schema_validation_only_ms": round(statistics.median(ours), 2),
+        "schema_validation_jsonschema_ms": round(statistics.median(theirs), 2),
         "golden_verify_subprocess_ms": round(verify, 1),
         "proof_bytes": len(data),
+        "load_average": os.getloadavg(),
     }
     for k, v in result.items():
         print(f"{k:32} {v}")

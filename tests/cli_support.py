@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,8 +74,39 @@ class Epoch:
     def pub(self) -> Path:
         return self.keys / "signing.pub"
 
+    @property
+    def database(self) -> Path:
+        return self.dir / "private" / "epoch.sqlite"
+
     def proof_files(self) -> list[Path]:
         return sorted(self.proofs.glob("*.json"))
+
+    def verify_args(self, proof: Path, *extra: object) -> list[object]:
+        """``solvency verify PROOF`` against this epoch's signed root and key, then ``extra``."""
+        return ["verify", proof, "--root", self.root_json, "--pubkey", self.pub, *extra]
+
+    def audit_args(self, *extra: object) -> list[object]:
+        """``solvency audit`` of this epoch's root with its opening and key, then ``extra``."""
+        args = ["audit", self.root_json, "--liabilities", self.liabilities, "--pubkey", self.pub]
+        return [*args, *extra]
+
+    def copy_to(self, dest: Path) -> Epoch:
+        """A private copy of everything under ``root`` at ``dest``, for a test that changes
+        files; the keys and the ledger are shared when they are not under ``root``."""
+        shutil.copytree(self.root, dest)
+
+        def moved(path: Path) -> Path:
+            return dest / path.relative_to(self.root) if path.is_relative_to(self.root) else path
+
+        return Epoch(
+            dest,
+            moved(self.dir),
+            moved(self.keys),
+            moved(self.proofs),
+            moved(self.ledger),
+            self.assets,
+            self.epoch,
+        )
 
 
 def make_keys(directory: Path) -> Path:

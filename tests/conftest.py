@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import strategies as st
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from solvency.crypto import derive
 from solvency.crypto.group import L
 from solvency.errors import InvalidUserIdError
+from solvency.files import formats
 
 Rng = Callable[[int], bytes]
 
@@ -36,6 +38,25 @@ def make_rng(seed: int | bytes) -> Rng:
         )
 
     return rng
+
+
+@pytest.fixture(autouse=True)
+def _schema_errors_as_jsonschema(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every schema check of every test also runs jsonschema, the reference of
+    ``solvency.files.schema_check``, and fails the test unless both give the same errors
+    (keyword, field path, message, subschema) in the same order: so every malformed-file
+    test and every file the suite reads or writes compares the two."""
+    from schema_reference import reference_errors, summary
+
+    ours = formats.schema_errors
+
+    def both(obj: object, ref: str) -> list[Any]:
+        errors = ours(obj, ref)
+        theirs = reference_errors(obj, ref)
+        assert summary(errors) == summary(theirs), f"schema_check differs from jsonschema: {ref}"
+        return errors
+
+    monkeypatch.setattr(formats, "schema_errors", both)
 
 
 @pytest.fixture

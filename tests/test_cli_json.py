@@ -152,6 +152,32 @@ def _rprove(w: World, t: Path, reserves: Path) -> list[Any]:
             "--out", t / "solvency.json"]  # fmt: skip
 
 
+def _audit(w: World, liabilities: Path) -> list[Any]:
+    return ["audit", w.epoch.root_json, "--liabilities", liabilities, "--pubkey", w.epoch.pub]
+
+
+def _demo(t: Path) -> list[Any]:
+    """A small demo kept in ``t/d`` (it fails when its tampering is sabotaged)."""
+    return ["demo", "--users", "2", "--assets", "1", "--proofs", "1", "--workers", "1",
+            "--keep", t / "d"]  # fmt: skip
+
+
+def _log_append(w: World, log: Path, epoch: Path) -> list[Any]:
+    return ["log", "append", log, epoch, "--keys", w.epoch.keys]
+
+
+def _log_prove(t: Path, log: Path) -> list[Any]:
+    return ["log", "prove", log, "--epoch", "e1", "--out", t / "p.json"]
+
+
+def _log_consistency(t: Path, log: Path) -> list[Any]:
+    return ["log", "consistency", log, "--from", "1", "--out", t / "c"]
+
+
+def _log_verify(checkpoint: Path, pub: Path, *extra: Any) -> list[Any]:
+    return ["log", "verify", checkpoint, "--pubkey", pub, *extra]
+
+
 CASES: dict[tuple[str, str], Args] = {
     ("reserves-verify", "usage"): lambda w, t: ["reserves", "verify", w.junk],  # no --root
     ("reserves-verify", "missing"): lambda w, t: _rverify(w, t / "nope.csv"),
@@ -215,22 +241,8 @@ CASES: dict[tuple[str, str], Args] = {
     ("audit", "usage"): lambda w, t: ["audit", w.epoch.root_json, "--workers", "0"],
     ("audit", "missing"): lambda w, t: ["audit", t / "root.json"],
     ("audit", "malformed"): lambda w, t: ["audit", w.junk, "--pubkey", w.epoch.pub],
-    ("audit", "failed"): lambda w, t: [
-        "audit",
-        w.epoch.root_json,
-        "--liabilities",
-        _wrong_totals(w, t),
-        "--pubkey",
-        w.epoch.pub,
-    ],
-    ("audit", "success"): lambda w, t: [
-        "audit",
-        w.epoch.root_json,
-        "--liabilities",
-        w.epoch.liabilities,
-        "--pubkey",
-        w.epoch.pub,
-    ],
+    ("audit", "failed"): lambda w, t: _audit(w, _wrong_totals(w, t)),
+    ("audit", "success"): lambda w, t: _audit(w, w.epoch.liabilities),
     ("export-tree", "usage"): lambda w, t: ["export-tree", w.epoch.dir],
     ("export-tree", "missing"): lambda w, t: ["export-tree", t / "nope", "--out", t / "t.db"],
     ("export-tree", "malformed"): lambda w, t: [
@@ -242,162 +254,32 @@ CASES: dict[tuple[str, str], Args] = {
     ("export-tree", "success"): lambda w, t: ["export-tree", w.epoch.dir, "--out", t / "t.db"],
     ("demo", "usage"): lambda w, t: ["demo", "--users", "0"],
     ("demo", "missing"): lambda w, t: ["demo", "--keep", w.junk],  # a file, not a folder
-    ("demo", "failed"): lambda w, t: [
-        "demo",
-        "--users",
-        "2",
-        "--assets",
-        "1",
-        "--proofs",
-        "1",
-        "--workers",
-        "1",
-        "--keep",
-        t / "d",
-    ],
-    ("demo", "success"): lambda w, t: [
-        "demo",
-        "--users",
-        "2",
-        "--assets",
-        "1",
-        "--proofs",
-        "1",
-        "--workers",
-        "1",
-        "--keep",
-        t / "d",
-    ],
+    ("demo", "failed"): lambda w, t: _demo(t),  # with the tampering sabotaged
+    ("demo", "success"): lambda w, t: _demo(t),
     ("log-append", "usage"): lambda w, t: ["log", "append", t / "log", w.epoch.dir],
-    ("log-append", "missing"): lambda w, t: [
-        "log",
-        "append",
-        t / "log",
-        t / "nope",
-        "--keys",
-        w.epoch.keys,
-    ],
-    ("log-append", "malformed"): lambda w, t: [
-        "log",
-        "append",
-        t / "log",
-        w.junk_epoch,
-        "--keys",
-        w.epoch.keys,
-    ],
-    ("log-append", "failed"): lambda w, t: [
-        "log",
-        "append",
-        _copy_log(w, t),
-        w.changed_epoch,
-        "--keys",
-        w.epoch.keys,
-    ],
-    ("log-append", "success"): lambda w, t: [
-        "log",
-        "append",
-        t / "log",
-        w.epoch.dir,
-        "--keys",
-        w.epoch.keys,
-    ],
+    ("log-append", "missing"): lambda w, t: _log_append(w, t / "log", t / "nope"),
+    ("log-append", "malformed"): lambda w, t: _log_append(w, t / "log", w.junk_epoch),
+    ("log-append", "failed"): lambda w, t: _log_append(w, _copy_log(w, t), w.changed_epoch),
+    ("log-append", "success"): lambda w, t: _log_append(w, t / "log", w.epoch.dir),
     ("log-prove", "usage"): lambda w, t: ["log", "prove", w.log, "--out", t / "p.json"],
-    ("log-prove", "missing"): lambda w, t: [
-        "log",
-        "prove",
-        t / "nope",
-        "--epoch",
-        "e1",
-        "--out",
-        t / "p.json",
-    ],
-    ("log-prove", "malformed"): lambda w, t: [
-        "log",
-        "prove",
-        w.junk_log,
-        "--epoch",
-        "e1",
-        "--out",
-        t / "p.json",
-    ],
-    ("log-prove", "success"): lambda w, t: [
-        "log",
-        "prove",
-        w.log,
-        "--epoch",
-        "e1",
-        "--out",
-        t / "p.json",
-    ],
+    ("log-prove", "missing"): lambda w, t: _log_prove(t, t / "nope"),
+    ("log-prove", "malformed"): lambda w, t: _log_prove(t, w.junk_log),
+    ("log-prove", "success"): lambda w, t: _log_prove(t, w.log),
     ("log-consistency", "usage"): lambda w, t: ["log", "consistency", w.log, "--out", t / "c"],
-    ("log-consistency", "missing"): lambda w, t: [
-        "log",
-        "consistency",
-        t / "nope",
-        "--from",
-        "1",
-        "--out",
-        t / "c",
-    ],
-    ("log-consistency", "malformed"): lambda w, t: [
-        "log",
-        "consistency",
-        w.junk_log,
-        "--from",
-        "1",
-        "--out",
-        t / "c",
-    ],
-    ("log-consistency", "success"): lambda w, t: [
-        "log",
-        "consistency",
-        w.log,
-        "--from",
-        "1",
-        "--out",
-        t / "c",
-    ],
-    ("log-verify", "usage"): lambda w, t: [
-        "log",
-        "verify",
-        w.log / "checkpoint",
-        "--pubkey",
-        w.epoch.pub,
-        "--consistency",
-        w.log_proof,
-    ],
-    ("log-verify", "missing"): lambda w, t: [
-        "log",
-        "verify",
-        t / "nope",
-        "--pubkey",
-        w.epoch.pub,
-    ],
-    ("log-verify", "malformed"): lambda w, t: [
-        "log",
-        "verify",
-        w.junk_log / "checkpoint",
-        "--pubkey",
-        w.epoch.pub,
-    ],
-    ("log-verify", "failed"): lambda w, t: [
-        "log",
-        "verify",
-        w.log / "checkpoint",
-        "--pubkey",
-        w.other_keys / "signing.pub",
-    ],
-    ("log-verify", "success"): lambda w, t: [
-        "log",
-        "verify",
-        w.log / "checkpoint",
-        "--pubkey",
-        w.epoch.pub,
-        "--inclusion",
-        w.log_proof,
-        "--root",
-        w.epoch.root_json,
-    ],
+    ("log-consistency", "missing"): lambda w, t: _log_consistency(t, t / "nope"),
+    ("log-consistency", "malformed"): lambda w, t: _log_consistency(t, w.junk_log),
+    ("log-consistency", "success"): lambda w, t: _log_consistency(t, w.log),
+    ("log-verify", "usage"): lambda w, t: _log_verify(
+        w.log / "checkpoint", w.epoch.pub, "--consistency", w.log_proof
+    ),  # --consistency without --previous
+    ("log-verify", "missing"): lambda w, t: _log_verify(t / "nope", w.epoch.pub),
+    ("log-verify", "malformed"): lambda w, t: _log_verify(w.junk_log / "checkpoint", w.epoch.pub),
+    ("log-verify", "failed"): lambda w, t: _log_verify(
+        w.log / "checkpoint", w.other_keys / "signing.pub"
+    ),
+    ("log-verify", "success"): lambda w, t: _log_verify(
+        w.log / "checkpoint", w.epoch.pub, "--inclusion", w.log_proof, "--root", w.epoch.root_json
+    ),
     ("web-verifier", "usage"): lambda w, t: ["web-verifier"],
     # --out names a file, not a folder: a path of the wrong kind.
     ("web-verifier", "missing"): lambda w, t: ["web-verifier", "--out", w.junk],

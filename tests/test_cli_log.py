@@ -75,6 +75,16 @@ def _schema_check(doc: Any) -> None:
     check_result(doc)
 
 
+def _log_verify(checkpoint: Path, pub: Path, *extra: object) -> list[object]:
+    """``solvency log verify CHECKPOINT --pubkey PUB``, then ``extra``."""
+    return ["log", "verify", checkpoint, "--pubkey", pub, *extra]
+
+
+def _verify_logged(e: Epoch, proof: Path, checkpoint: Path, log_proof: Path) -> list[object]:
+    """A user's ``verify`` of ``proof`` in ``e`` with the log's checkpoint and log proof."""
+    return e.verify_args(proof, "--checkpoint", checkpoint, "--log-proof", log_proof)
+
+
 def _fail(result: Any, code: int, *words: str) -> str:
     assert result.exit_code == code, result.output
     # `solvency verify` prints its FAILED verdict as the last line of stdout
@@ -107,81 +117,24 @@ def test_user_verifies_their_epoch_is_in_the_log(world: dict[str, Any], tmp_path
     _schema_check(doc)
     assert doc["leaf_index"] == 1 and doc["tree_size"] == 3
     checkpoint = log_dir / "checkpoint"
-    out = ok(
-        "log",
-        "verify",
-        checkpoint,
-        "--pubkey",
-        e2.pub,
-        "--inclusion",
-        proof,
-        "--root",
-        e2.root_json,
-    )
+    args = _log_verify(checkpoint, e2.pub, "--inclusion", proof, "--root", e2.root_json)
+    out = ok(*args)
     assert out.stdout.splitlines()[-1] == "VERIFIED"
-    doc = json.loads(
-        ok(
-            "log",
-            "verify",
-            checkpoint,
-            "--pubkey",
-            e2.pub,
-            "--inclusion",
-            proof,
-            "--root",
-            e2.root_json,
-            "--json",
-        ).stdout
-    )
+    doc = json.loads(ok(*args, "--json").stdout)
     _schema_check(doc)
     assert doc["inclusion"] == {"epoch": "e2", "leaf_index": 1}
     for f in e2.proof_files():
-        result = run(
-            "verify",
-            f,
-            "--root",
-            e2.root_json,
-            "--pubkey",
-            e2.pub,
-            "--checkpoint",
-            checkpoint,
-            "--log-proof",
-            proof,
-            "--json",
-        )
+        result = run(*_verify_logged(e2, f, checkpoint, proof), "--json")
         assert result.exit_code == 0, result.output
         v = json.loads(result.stdout)
         assert v["log_checked"] is True
         assert v["log"]["checkpoint"]["text"] == checkpoint.read_text()
         assert v["log"]["leaf_index"] == 1 and v["log"]["tree_size"] == 3
-    human = run(
-        "verify",
-        e2.proof_files()[0],
-        "--root",
-        e2.root_json,
-        "--pubkey",
-        e2.pub,
-        "--checkpoint",
-        checkpoint,
-        "--log-proof",
-        proof,
-    )
+    human = run(*_verify_logged(e2, e2.proof_files()[0], checkpoint, proof))
     assert human.exit_code == 0 and "entry 1 of the log" in human.stdout.splitlines()[-1]
     # another epoch's root against this proof: not in the log at that entry
     e1: Epoch = world["epochs"]["e1"]
-    result = run(
-        "verify",
-        e1.proof_files()[0],
-        "--root",
-        e1.root_json,
-        "--pubkey",
-        e1.pub,
-        "--checkpoint",
-        checkpoint,
-        "--log-proof",
-        proof,
-    )
-    _fail(result, 1, "epoch")
+    _fail(run(*_verify_logged(e1, e1.proof_files()[0], checkpoint, proof)), 1, "epoch")
     # the log's part needs the signed root
     _fail(run("verify", e2.proof_files()[0], "--checkpoint", checkpoint, "--log-proof", proof), 2)
 
@@ -199,18 +152,9 @@ def test_monitor_checks_consistency_with_every_older_checkpoint(
         _schema_check(doc)
         if size == 0:
             continue
-        result = ok(
-            "log",
-            "verify",
-            log_dir / "checkpoint",
-            "--pubkey",
-            pub,
-            "--previous",
-            log_dir / "checkpoints" / str(size),
-            "--consistency",
-            proof,
-            "--json",
-        )
+        previous = log_dir / "checkpoints" / str(size)
+        args = _log_verify(log_dir / "checkpoint", pub, "--previous", previous)
+        result = ok(*args, "--consistency", proof, "--json")
         out = json.loads(result.stdout)
         _schema_check(out)
         assert out["previous"]["tree_size"] == size
@@ -239,7 +183,7 @@ def test_refusals_exit_1_with_a_reason(world: dict[str, Any], tmp_path: Path) ->
     checkpoint = log_dir / "checkpoint"
     # a checkpoint signed by another key
     _fail(
-        run("log", "verify", checkpoint, "--pubkey", world["other"] / "signing.pub"),
+        run(*_log_verify(checkpoint, world["other"] / "signing.pub")),
         1,
         "not signed by the given key",
     )
@@ -251,21 +195,8 @@ def test_refusals_exit_1_with_a_reason(world: dict[str, Any], tmp_path: Path) ->
     doc = load(proof)
     doc["root_signature"] = (split.sig).read_text().strip()
     save(proof, doc)
-    _fail(
-        run(
-            "log",
-            "verify",
-            checkpoint,
-            "--pubkey",
-            e2.pub,
-            "--inclusion",
-            proof,
-            "--root",
-            split.root_json,
-        ),
-        1,
-        "not in the log",
-    )
+    args = _log_verify(checkpoint, e2.pub, "--inclusion", proof, "--root", split.root_json)
+    _fail(run(*args), 1, "not in the log")
     # the same epoch re-appended with a changed root
     before = checkpoint.read_bytes()
     _fail(run("log", "append", log_dir, split.dir, "--keys", keys), 1, "different root")
@@ -292,49 +223,17 @@ def test_forked_logs_exit_1(world: dict[str, Any], tmp_path: Path) -> None:
         ok("log", "append", fork, epochs[e].dir, "--keys", keys, "--origin", ORIGIN)
     # two checkpoints of the same size with different roots
     _fail(
-        run(
-            "log",
-            "verify",
-            fork / "checkpoint",
-            "--pubkey",
-            pub,
-            "--previous",
-            honest / "checkpoint",
-        ),
-        1,
-        "fork",
+        run(*_log_verify(fork / "checkpoint", pub, "--previous", honest / "checkpoint")), 1, "fork"
     )
     # a newer checkpoint that does not extend the older one
     proof = tmp_path / "c.json"
     ok("log", "consistency", fork, "--from", 2, "--out", proof)
-    _fail(
-        run(
-            "log",
-            "verify",
-            fork / "checkpoint",
-            "--pubkey",
-            pub,
-            "--previous",
-            honest / "checkpoints" / "2",
-            "--consistency",
-            proof,
-        ),
-        1,
-        "does not extend",
-    )
+    args = _log_verify(fork / "checkpoint", pub, "--previous", honest / "checkpoints" / "2")
+    _fail(run(*args, "--consistency", proof), 1, "does not extend")
     # the shared first entry is consistent
     ok("log", "consistency", fork, "--from", 1, "--out", proof)
-    ok(
-        "log",
-        "verify",
-        fork / "checkpoint",
-        "--pubkey",
-        pub,
-        "--previous",
-        honest / "checkpoints" / "1",
-        "--consistency",
-        proof,
-    )
+    args = _log_verify(fork / "checkpoint", pub, "--previous", honest / "checkpoints" / "1")
+    ok(*args, "--consistency", proof)
 
 
 def test_bad_input_exits_2_with_one_line(world: dict[str, Any], tmp_path: Path) -> None:
@@ -344,111 +243,35 @@ def test_bad_input_exits_2_with_one_line(world: dict[str, Any], tmp_path: Path) 
     checkpoint = log_dir / "checkpoint"
     garbage = tmp_path / "garbage"
     garbage.write_text("not a checkpoint\n")
-    _fail(run("log", "verify", garbage, "--pubkey", pub), 2, "garbage", "blank line")
+    _fail(run(*_log_verify(garbage, pub)), 2, "garbage", "blank line")
     proof = tmp_path / "p.json"
     ok("log", "prove", log_dir, "--epoch", "e1", "--out", proof)
     truncated = tmp_path / "t.json"
     truncated.write_bytes(proof.read_bytes()[:-40])
-    _fail(
-        run(
-            "log",
-            "verify",
-            checkpoint,
-            "--pubkey",
-            pub,
-            "--inclusion",
-            truncated,
-            "--root",
-            e1.root_json,
-        ),
-        2,
-    )
+    _fail(run(*_log_verify(checkpoint, pub, "--inclusion", truncated, "--root", e1.root_json)), 2)
     short = tmp_path / "short.json"
     doc = load(proof)
     doc["path"] = doc["path"][:-1]
     save(short, doc)
-    _fail(
-        run(
-            "log",
-            "verify",
-            checkpoint,
-            "--pubkey",
-            pub,
-            "--inclusion",
-            short,
-            "--root",
-            e1.root_json,
-        ),
-        2,
-        "expected",
-    )
+    args = _log_verify(checkpoint, pub, "--inclusion", short, "--root", e1.root_json)
+    _fail(run(*args), 2, "expected")
     # a proof for the tree of size 3 against the checkpoint of size 2: wrong sizes
-    _fail(
-        run(
-            "log",
-            "verify",
-            log_dir / "checkpoints" / "2",
-            "--pubkey",
-            pub,
-            "--inclusion",
-            proof,
-            "--root",
-            e1.root_json,
-        ),
-        2,
-        "size",
-    )
-    _fail(
-        run(
-            "verify",
-            e1.proof_files()[0],
-            "--root",
-            e1.root_json,
-            "--pubkey",
-            pub,
-            "--checkpoint",
-            log_dir / "checkpoints" / "2",
-            "--log-proof",
-            proof,
-        ),
-        2,
-        "size",
-    )
+    size_2 = log_dir / "checkpoints" / "2"
+    args = _log_verify(size_2, pub, "--inclusion", proof, "--root", e1.root_json)
+    _fail(run(*args), 2, "size")
+    _fail(run(*_verify_logged(e1, e1.proof_files()[0], size_2, proof)), 2, "size")
     consistency = tmp_path / "c.json"
     ok("log", "consistency", log_dir, "--from", 1, "--out", consistency)
+    args = _log_verify(checkpoint, pub, "--previous", size_2, "--consistency", consistency)
+    _fail(run(*args), 2, "size")
     _fail(
-        run(
-            "log",
-            "verify",
-            checkpoint,
-            "--pubkey",
-            pub,
-            "--previous",
-            log_dir / "checkpoints" / "2",
-            "--consistency",
-            consistency,
-        ),
-        2,
-        "size",
-    )
-    _fail(
-        run(
-            "log",
-            "verify",
-            log_dir / "checkpoints" / "1",
-            "--pubkey",
-            pub,
-            "--previous",
-            checkpoint,
-        ),
-        2,
-        "larger",
+        run(*_log_verify(log_dir / "checkpoints" / "1", pub, "--previous", checkpoint)), 2, "larger"
     )
     _fail(run("log", "verify", checkpoint), 2, "--pubkey")
-    _fail(run("log", "verify", checkpoint, "--pubkey", pub, "--inclusion", proof), 2)
+    _fail(run(*_log_verify(checkpoint, pub, "--inclusion", proof)), 2)
     _fail(run("log", "prove", log_dir, "--epoch", "nope", "--out", tmp_path / "n.json"), 2)
     _fail(run("log", "prove", tmp_path / "empty-dir-missing", "--epoch", "e1", "--out", proof), 2)
-    failed = run("log", "verify", garbage, "--pubkey", pub, "--json")
+    failed = run(*_log_verify(garbage, pub, "--json"))
     assert failed.exit_code == 2 and json.loads(failed.stdout)["status"] == "error"
 
 
@@ -463,6 +286,7 @@ def test_byte_flips_of_checkpoints_and_proofs_are_refused(
     consistency = tmp_path / "c.json"
     ok("log", "consistency", log_dir, "--from", 2, "--out", consistency)
     cp = (log_dir / "checkpoint").read_bytes()
+    previous = log_dir / "checkpoints" / "2"
     rng = random.Random(11)
     for target, data in (
         ("checkpoint", cp),
@@ -481,21 +305,9 @@ def test_byte_flips_of_checkpoints_and_proofs_are_refused(
                 "consistency": consistency,
                 target: f,
             }
-            result = run(
-                "log",
-                "verify",
-                files["checkpoint"],
-                "--pubkey",
-                pub,
-                "--inclusion",
-                files["inclusion"],
-                "--root",
-                root,
-                "--previous",
-                log_dir / "checkpoints" / "2",
-                "--consistency",
-                files["consistency"],
-            )
+            args = _log_verify(files["checkpoint"], pub, "--inclusion", files["inclusion"])
+            args += ["--root", root, "--previous", previous, "--consistency", files["consistency"]]
+            result = run(*args)
             assert result.exit_code in (1, 2), (target, i, result.output)
 
 
@@ -507,7 +319,7 @@ def _consistent(log_dir: Path, allowed: set[int], pub: Path) -> int:
     log = elog.open_log(log_dir)
     assert log.size in allowed, log.size
     if log.size:
-        ok("log", "verify", log_dir / "checkpoint", "--pubkey", pub)
+        ok(*_log_verify(log_dir / "checkpoint", pub))
         cp = SignedCheckpoint.from_bytes((log_dir / "checkpoint").read_bytes())
         assert cp.checkpoint.size == log.size
         for size, data in log.archived_checkpoints().items():

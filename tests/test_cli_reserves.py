@@ -95,16 +95,17 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 
 
 def _rverify(w: World, reserves: Path, *extra: object) -> list[object]:
-    return [
-        "reserves",
-        "verify",
-        reserves,
-        "--root",
-        w.e1.root_json,
-        "--pubkey",
-        w.e1.pub,
-        *extra,
-    ]
+    return ["reserves", "verify", reserves, "--root", w.e1.root_json, "--pubkey", w.e1.pub, *extra]
+
+
+def _solvency_verify(e: Epoch, solvency: Path, reserves: Path) -> list[object]:
+    """alice's ``verify`` in ``e`` with a solvency proof and the reserves file beside it."""
+    return e.verify_args(e.proofs / "alice.json", "--solvency", solvency, "--reserves", reserves)
+
+
+def _solvency_audit(e: Epoch, solvency: Path, reserves: Path, *extra: object) -> list[object]:
+    """The auditor's ``audit`` of ``e`` with a solvency proof and the reserves file beside it."""
+    return e.audit_args("--solvency", solvency, "--reserves", reserves, *extra)
 
 
 def test_reserves_verify_prove_verify_audit_accepted(world: World) -> None:
@@ -134,39 +135,14 @@ def test_reserves_verify_prove_verify_audit_accepted(world: World) -> None:
     ]
     assert w.solvency.exists() and w.solvency.with_name("solvency.json.sig").exists()
     # The user: inclusion, and reserves covering liabilities, without the totals.
-    user = ok(
-        "verify",
-        w.e1.proofs / "alice.json",
-        "--root",
-        w.e1.root_json,
-        "--pubkey",
-        w.e1.pub,
-        "--solvency",
-        w.solvency,
-        "--reserves",
-        w.reserves,
-    )
+    user = ok(*_solvency_verify(w.e1, w.solvency, w.reserves))
     assert "reserves cover at least 100% of the liabilities of every asset (BTC, ETH)" in (
         user.stdout
     )
     assert "  BTC        reserves 3.00000000 cover at least 100% of the liabilities" in user.stdout
     assert "ratio" not in user.stdout  # the user does not learn L_a
     # The auditor, who holds the opening, sees each ratio.
-    audit = run(
-        "audit",
-        w.e1.root_json,
-        "--liabilities",
-        w.e1.liabilities,
-        "--pubkey",
-        w.e1.pub,
-        "--solvency",
-        w.solvency,
-        "--reserves",
-        w.reserves,
-        "--balances",
-        w.balances,
-        "--json",
-    )
+    audit = run(*_solvency_audit(w.e1, w.solvency, w.reserves, "--balances", w.balances, "--json"))
     doc = json_result(audit, "audit")
     assert audit.exit_code == 0, audit.output
     assert [a["ratio_percent"] for a in doc["solvency"]["assets"]] == ["100.00", "106.25"]
@@ -286,40 +262,21 @@ def test_solvency_proof_for_reserves_below_liabilities_fails(world: World, tmp_p
     out.with_name("solvency.json.sig").write_bytes(
         signing.encode_signature(key.sign(cheat.dumps()))
     )
-    args: list[object] = [
-        "verify",
-        w.e1.proofs / "alice.json",
-        "--root",
-        w.e1.root_json,
-        "--pubkey",
-        w.e1.pub,
-        "--solvency",
-        out,
-        "--reserves",
-        short,
-    ]
-    _fails(args, "solvency proof of BTC does not verify: reserves are not shown to cover 100%")
+    _fails(
+        _solvency_verify(w.e1, out, short),
+        "solvency proof of BTC does not verify: reserves are not shown to cover 100%",
+    )
 
 
 def test_solvency_proof_for_another_epoch_fails(world: World, tmp_path: Path) -> None:
     w = world
     reserves2 = _write(tmp_path / "r2.csv", _rows(_message(w.e2)))
-    args: list[object] = [
-        "verify",
-        w.e2.proofs / "alice.json",
-        "--root",
-        w.e2.root_json,
-        "--pubkey",
-        w.e2.pub,
-        "--solvency",
-        w.solvency,
-        "--reserves",
-        reserves2,
-    ]
-    _fails(args, "the solvency proof is for epoch e1, the root is for epoch e2")
+    _fails(
+        _solvency_verify(w.e2, w.solvency, reserves2),
+        "the solvency proof is for epoch e1, the root is for epoch e2",
+    )
     # e1's proof beside e1's reserves but e2's root: the reserves' messages name e1.
-    args[-1] = w.reserves
-    _fails(args, "signed message is for epoch e1")
+    _fails(_solvency_verify(w.e2, w.solvency, w.reserves), "signed message is for epoch e1")
 
 
 def test_tampered_or_unsigned_solvency_file(world: World, tmp_path: Path) -> None:
@@ -330,23 +287,13 @@ def test_tampered_or_unsigned_solvency_file(world: World, tmp_path: Path) -> Non
     copy.with_name("solvency.json.sig").write_bytes(
         w.solvency.with_name("solvency.json.sig").read_bytes()
     )
-    args: list[object] = [
-        "audit",
-        w.e1.root_json,
-        "--liabilities",
-        w.e1.liabilities,
-        "--pubkey",
-        w.e1.pub,
-        "--solvency",
-        copy,
-        "--reserves",
-        w.reserves,
-    ]
-    _fails(args, "solvency.json is not signed by the root's key")
+    _fails(_solvency_audit(w.e1, copy, w.reserves), "solvency.json is not signed by the root's key")
     # Made for another reserves file (a row added after proving).
     other = _write(tmp_path / "more.csv", [*w.rows, eth_row(_message(w.e1), "ETH", "1")])
-    args[-3], args[-1] = w.solvency, other
-    _fails(args, "the solvency proof was made for another reserves file")
+    _fails(
+        _solvency_audit(w.e1, w.solvency, other),
+        "the solvency proof was made for another reserves file",
+    )
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,8 @@ from solvency.files.ledger import format_units, load_asset_config, read_ledger
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-def test_flow_script(tmp_path: Path) -> None:
+def _run_script(name: str, work: Path) -> subprocess.CompletedProcess[str]:
+    """Run examples/NAME in ``work`` with this environment's ``solvency`` first on PATH."""
     bin_dir = Path(sys.executable).parent
     env = {
         **os.environ,
@@ -21,13 +22,18 @@ def test_flow_script(tmp_path: Path) -> None:
         "PYTHON": sys.executable,
     }
     result = subprocess.run(
-        ["bash", str(EXAMPLES / "flow.sh"), str(tmp_path / "work")],
+        ["bash", str(EXAMPLES / name), str(work)],
         capture_output=True,
         text=True,
         env=env,
         timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def test_flow_script(tmp_path: Path) -> None:
+    result = _run_script("flow.sh", tmp_path / "work")
     out = result.stdout
     assert "VERIFIED: the balances of user 'alice' are included in the published root" in out
     assert "VERIFIED: root commitments open to the declared totals; all " in out
@@ -71,20 +77,7 @@ def test_example_reserves_file_verifies_against_the_golden_root() -> None:
 def test_margin_flow_script(tmp_path: Path) -> None:
     """examples/margin-flow.sh: borrowers verify with their collateral proofs, the audit shows
     equity, debt and net per asset, a changed price and an uncovered debt are refused."""
-    bin_dir = Path(sys.executable).parent
-    env = {
-        **os.environ,
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-        "PYTHON": sys.executable,
-    }
-    result = subprocess.run(
-        ["bash", str(EXAMPLES / "margin-flow.sh"), str(tmp_path / "work")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = _run_script("margin-flow.sh", tmp_path / "work")
     out = result.stdout
     assert "collateral 118575 USD after haircuts, debt 40000 USD" in out
     assert "their haircut collateral covers their debt (collateral proof checked)" in out

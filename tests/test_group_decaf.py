@@ -9,6 +9,7 @@ import os
 import random
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from conftest import SCALAR_EDGES
@@ -77,6 +78,116 @@ def test_multiscalar_routines_equal_the_libsodium_twin(n: int) -> None:
     chosen = [P for b, P in zip(bits, Ps, strict=True) if b]
     assert D.encode(D.masked_sum(bits, dPs)) == group._sum_sodium(chosen)
     assert group._sum(chosen) == group._sum_sodium(chosen)
+
+
+_native_only = pytest.mark.skipif(not D.NATIVE_MSM, reason="the C extension is not built")
+
+#: Scalars whose signed digits hit the recoding's edges: zero, one, l - 1 and l - 2 (the top
+#: digit's carry), 2^252 (only the top bit), all-ones runs (every digit carries), and the
+#: largest digit values of each window.
+_STRAUS_EDGES = (
+    *SCALAR_EDGES,
+    2**252 - 1,
+    2**250 - 1,
+    sum(8 << (4 * j) for j in range(62)),  # every w = 4 digit at +8: each becomes -8, carry
+    sum(7 << (4 * j) for j in range(62)),  # every w = 4 digit at the largest positive value
+    sum(16 << (5 * j) for j in range(50)),
+)
+
+
+def _straus_case(rnd: random.Random, n: int) -> tuple[list[int], list[Any], bytes]:
+    ks = [_STRAUS_EDGES[i % len(_STRAUS_EDGES)] if i % 2 else rnd.randrange(L) for i in range(n)]
+    Ps = _points(rnd, n)
+    if n >= 3:
+        Ps[0] = IDENTITY
+        Ps[2] = Ps[1]  # the same point twice
+    if n >= 4:
+        Ps[3] = group._sub(IDENTITY, Ps[1])  # and its negation
+    return ks, [D.from_trusted(P) for P in Ps], group._msm_sodium(ks, Ps)
+
+
+@_native_only
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 16, 17, 40])
+def test_straus_equals_the_paired_twin_and_libsodium(n: int) -> None:
+    rnd = random.Random(100 + n)
+    ks, dPs, expected = _straus_case(rnd, n)
+    assert D.encode(D._msm_ct_py(ks, dPs)) == expected
+    for w in (2, 3, 4, 5, 6):
+        assert D.encode(D.straus_ct(ks, dPs, w)) == expected
+    assert D.encode(D.msm_ct(ks, dPs)) == expected
+    # Every scalar the same edge, including all zeros (the sum is then the identity).
+    for k in _STRAUS_EDGES:
+        expected_k = group._msm_sodium([k] * n, [D.encode(P) for P in dPs])
+        assert D.encode(D.straus_ct([k] * n, dPs)) == expected_k
+    # The fixed generators' Straus tables, below and above the Straus threshold.
+    tables = [D.table(P) for P in dPs]
+    assert all(T.straus for T in tables)
+    assert D.encode(D.msm_table_ct(ks, tables)) == expected
+    assert D.encode(D._msm_table_ct_py(ks, tables)) == expected
+    straus = D.array("Q", [T.straus for T in tables])
+    out = D.Point()
+    D._native.straus_tabled_ct(out.p, straus, D._scalar_bytes(ks), D._STRAUS_TABLE_WINDOW)
+    assert D.encode(out) == expected
+    # libdecaf's own table of B gets a Straus table too (the inner product's Q = w B).
+    k_B = rnd.randrange(L)
+    with_B = group._add(expected, group._mul_base(k_B))
+    assert D.BASE_TABLE.straus
+    assert D.encode(D.msm_table_ct([*ks, k_B], [*tables, D.BASE_TABLE])) == with_B
+
+
+@_native_only
+def test_straus_refuses_unreduced_scalars_and_bad_windows() -> None:
+    P = D.base()
+    out = D.Point()
+    addresses = D.array("Q", [P.p])
+    for bad in (2**253, L + 2**253, 2**256 - 1):
+        with pytest.raises(ValueError, match="below 2"):
+            D._native.straus_ct(out.p, addresses, bad.to_bytes(32, "little"), 4)
+    for w in (0, 1, 7):
+        with pytest.raises(ValueError, match="window"):
+            D._native.straus_ct(out.p, addresses, (5).to_bytes(32, "little"), w)
+    with pytest.raises(ValueError, match="n addresses"):
+        D._native.straus_ct(out.p, addresses, bytes(31), 4)
+
+
+@_native_only
+@pytest.mark.parametrize(("n", "w"), [(1, 4), (7, 4), (7, 2), (20, 5), (3, 6)])
+def test_straus_control_flow_does_not_depend_on_the_scalars(n: int, w: int) -> None:
+    """The C loop counts its additions, doublings, negations, table entries scanned and
+    digits recoded: the same for every choice of scalars (and as the method predicts)."""
+    rnd = random.Random(n * 10 + w)
+    Ps = [D.from_trusted(P) for P in _points(rnd, n)]
+    half, count = 1 << (w - 1), -(-254 // w)
+    predicted = (
+        n * max(half - 2, 0) + n * count,  # table additions, then one per term and digit
+        n * (half > 1) + w * (count - 1),  # table doublings, then w per digit but the top
+        n * count,  # one negation per selected term
+        n * count * half,  # every entry of the table read for every term
+        n * count,
+    )
+    choices = [[0] * n, [1] * n, [L - 1] * n, [2**252] * n]
+    choices += [[rnd.choice(_STRAUS_EDGES) for _ in range(n)] for _ in range(3)]
+    choices += [[rnd.randrange(L) for _ in range(n)] for _ in range(3)]
+    D.straus_counts()  # reset
+    for ks in choices:
+        D.straus_ct(ks, Ps, w)
+        assert D.straus_counts() == predicted
+    tables = [D.table(P) for P in Ps]
+    tw = D._STRAUS_TABLE_WINDOW
+    half, count = 1 << (tw - 1), -(-254 // tw)
+    D.straus_counts()
+    for ks in choices:
+        out = D.Point()
+        straus = D.array("Q", [T.straus for T in tables])
+        D._native.straus_tabled_ct(out.p, straus, D._scalar_bytes(ks), tw)
+        # The tables exist already: no table additions or doublings.
+        assert D.straus_counts() == (
+            n * count,
+            tw * (count - 1),
+            n * count,
+            n * count * half,
+            n * count,
+        )
 
 
 def test_one_way_map_matches_libsodium() -> None:
@@ -208,15 +319,24 @@ if __name__ == "__main__":
 """
 
 
+def _run_probe(script: str, source: str, choice: str, timeout: int) -> str:
+    """Run ``source`` as the script ``script`` with SOLVENCY_BACKEND=``choice``: its output."""
+    with open(script, "w") as f:
+        f.write(source)
+    env = {**os.environ, "SOLVENCY_BACKEND": choice}
+    return subprocess.run(
+        [sys.executable, script],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=timeout,
+    ).stdout.strip()
+
+
 @pytest.mark.parametrize("choice", ["sodium", "decaf"])
 def test_process_pool_workers_use_the_parents_backend(choice: str, tmp_path: object) -> None:
-    script = f"{tmp_path}/probe.py"
-    with open(script, "w") as f:
-        f.write(_POOL_PROBE)
-    env = {**os.environ, "SOLVENCY_BACKEND": choice}
-    out = subprocess.run(
-        [sys.executable, script], env=env, capture_output=True, text=True, check=True, timeout=120
-    ).stdout.strip()
+    out = _run_probe(f"{tmp_path}/probe.py", _POOL_PROBE, choice, 120)
     assert out == f"{choice} ['{choice}']"
 
 
@@ -241,13 +361,7 @@ if __name__ == "__main__":
 @pytest.mark.parametrize("choice", ["sodium", "decaf"])
 def test_dask_worker_processes_use_the_parents_backend(choice: str, tmp_path: object) -> None:
     pytest.importorskip("distributed")
-    script = f"{tmp_path}/dask_probe.py"
-    with open(script, "w") as f:
-        f.write(_DASK_PROBE)
-    env = {**os.environ, "SOLVENCY_BACKEND": choice}
-    out = subprocess.run(
-        [sys.executable, script], env=env, capture_output=True, text=True, check=True, timeout=300
-    ).stdout.strip()
+    out = _run_probe(f"{tmp_path}/dask_probe.py", _DASK_PROBE, choice, 300)
     assert out == f"{choice} ['{choice}/{choice}']"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,22 @@ def _ledger(path: Path, rows: list[tuple[int, int]]) -> Path:
     )
 
 
+def _verify(
+    p: formats.InclusionProofFile,
+    root_hash: bytes,
+    root_commitments: Sequence[bytes],
+    epoch: str,
+    collateral: tuple[bytes, bytes] | None = None,
+) -> None:
+    """``verify_margin_inclusion`` of ``p`` under a root, with its own collateral proof or
+    ``collateral`` in its place."""
+    assert p.collateral is not None and p.sibling_collateral is not None
+    mine = p.collateral.pair if collateral is None else collateral
+    user = (p.user_id, p.balances, p.user_secret, p.position, p.path)
+    root = (root_hash, root_commitments, epoch, p.assets, W)
+    verify_margin_inclusion(*user, *root, mine, p.sibling_collateral.pair)
+
+
 @settings(
     max_examples=8,
     deadline=None,
@@ -103,20 +120,7 @@ def test_random_margin_ledgers_build_verify_audit(
             again = formats.InclusionProofFile.loads(p.dumps())
             assert again == p
             assert p.collateral is not None and p.sibling_collateral is not None
-            verify_margin_inclusion(
-                p.user_id,
-                p.balances,
-                p.user_secret,
-                p.position,
-                p.path,
-                s.root_hash,
-                s.root_commitments,
-                "h1",
-                p.assets,
-                W,
-                p.collateral.pair,
-                p.sibling_collateral.pair,
-            )
+            _verify(p, s.root_hash, s.root_commitments, "h1")
         report = audit_tree(store, s.root_hash, s.root_commitments)
         assert report.collateral_proofs == store.count_level(0)
     # net liability N_k = E_k(root) - F_k(root) opens to equity - debt
@@ -141,6 +145,9 @@ def margin_files(
     s = build_epoch(
         ledger, ASSETS, master, "f1", work / "ep", margin=MARGIN, workers=1, rng=make_rng(2)
     )
+    # the root's 2a openings: equity then debt, each asset in order
+    sides = ["equity", "equity", "debt", "debt"]
+    columns = list(zip(ASSETS * 2, s.totals, s.root_blindings, sides, strict=True))
     root = formats.RootFile(
         "f1",
         formats.rfc3339_utc(),
@@ -149,30 +156,14 @@ def margin_files(
         64,
         ASSETS,
         formats.RootCommitment(s.root_hash, s.root_commitments),
-        tuple(
-            formats.TotalOpening(a.symbol, v, R, side)
-            for a, v, R, side in zip(
-                ASSETS * 2,
-                s.totals,
-                s.root_blindings,
-                ["equity", "equity", "debt", "debt"],
-                strict=True,
-            )
-        ),
+        tuple(formats.TotalOpening(a.symbol, v, R, side) for a, v, R, side in columns),
         margin=MARGIN,
     )
     liab = formats.LiabilitiesFile(
         "f1",
         s.root_hash,
         tuple(
-            formats.LiabilityTotal(a.symbol, a.decimals, v, R, side)
-            for a, v, R, side in zip(
-                ASSETS * 2,
-                s.totals,
-                s.root_blindings,
-                ["equity", "equity", "debt", "debt"],
-                strict=True,
-            )
+            formats.LiabilityTotal(a.symbol, a.decimals, v, R, side) for a, v, R, side in columns
         ),
     )
     with EpochStore.open(s.store_path) as store:
@@ -255,19 +246,12 @@ def test_every_byte_flip_of_the_collateral_proof_is_rejected(
         bad = bytearray(blob)
         bad[i] ^= 0x01
         with pytest.raises((VerificationError, MalformedInputError)):
-            verify_margin_inclusion(
-                p.user_id,
-                p.balances,
-                p.user_secret,
-                p.position,
-                p.path,
+            _verify(
+                p,
                 root.root.hash,
                 root.root.commitments,
                 p.epoch,
-                p.assets,
-                W,
                 (bytes(bad[:32]), bytes(bad[32:])),
-                p.sibling_collateral.pair,
             )
 
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SCHEMA_DIR = path.join(here, '..', 'src', 'solvency', 'files', 'schemas');
-export const SCHEMA_FILES = ['inclusion-proof-v1.json', 'root-v1.json', 'inclusion-proof-v2.json', 'root-v2.json', 'reserves-proof-v1.json'];
+export const SCHEMA_FILES = ['inclusion-proof-v1.json', 'root-v1.json', 'inclusion-proof-v2.json', 'root-v2.json', 'reserves-proof-v1.json', 'reserves-v1.json'];
 export const OUT = path.join(here, 'src', 'schemas.gen.js');
 
 export function render() {

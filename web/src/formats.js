@@ -80,7 +80,7 @@ function echo(value) {
 }
 
 /** The kind of a forbidden code point (derive._forbidden_kind), or null. */
-function forbiddenKind(cp) {
+export function forbiddenKind(cp) {
   let lo = 0;
   let hi = FORBIDDEN.length - 1;
   while (lo <= hi) {

@@ -10,8 +10,10 @@ OUT/manifest.json and one folder per case with ``proof.json`` (a user's), ``root
 ``reserves.csv``, and what the CLI said on them in that folder. The cases: the honest proof,
 and solvency.json altered as a cheating exchange would (re-signed after the change, or not),
 signed with another key, made for epoch e2, and for a reserves file one unit below an asset's
-liabilities. Each case also records ``report``: the key-proven and custodial totals that
-``epoch.reserves.verify_reserves`` finds in its reserves file. Run by web/test/solvency.test.js.
+liabilities; and the honest solvency.json beside a reserves file a cheating exchange changed
+(a row signed by another key, signatures replayed from epoch e2, a balance edited, a row
+malformed; and solvency.json edited too, to show which check the CLI reports first). Run by
+web/test/solvency.test.js, which reads and checks every reserves file in JavaScript.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from make_fixtures import THREE_ASSETS, build, epoch_files, run
 
+from solvency.crypto import evm_message
 from solvency.epoch.reserves import (
     liability_openings,
     make_reserves_proof,
@@ -37,6 +40,7 @@ from solvency.epoch.reserves import (
 from solvency.epoch.synthetic_reserves import synthetic_reserves
 from solvency.files import formats, signing
 from solvency.files.ledger import MAX_UNITS
+from solvency.files.reserves import ReservesFile
 
 EXCHANGE = "Demo Exchange"
 FILES = ("proof.json", "root.json", "root.json.sig", "signing.pub", "reserves.csv")
@@ -147,11 +151,32 @@ def main() -> None:
         doc["assets"][k]["reserves_units"] = str(claim)
         cases.append((f"below-liabilities-{name}", *_resign(doc, key), short_csv, short_report))
     # e2's honest proof, checked against e1's root and reserves file.
-    e2 = _proof(work, "e2")[4].dumps()
+    _, _, e2_csv, _, e2_proof = _proof(work, "e2")
+    e2 = e2_proof.dumps()
     cases.append(("other-epoch", e2, signing.encode_signature(key.sign(e2)), *same))
+    # The honest solvency.json beside a reserves file the exchange changed.
+    honest_sig = signing.encode_signature(key.sign(body))
+    rows = list(ReservesFile.loads_csv(reserves_csv).rows)
+    k_eth = next(i for i, r in enumerate(rows) if r.scheme == "eip191")
+    forged = evm_message.sign_message(b"\x11" * 32, rows[k_eth].message.encode())
+    other_signer = list(rows)
+    other_signer[k_eth] = replace(rows[k_eth], signatures=(forged,))
+    edited = list(rows)
+    edited[0] = replace(rows[0], balance=rows[0].balance.replace("0", "9", 1))
+    for name, csv_bytes in (
+        ("reserves-row-signed-by-another-key", ReservesFile(tuple(other_signer)).dumps_csv()),
+        ("reserves-replayed-from-another-epoch", e2_csv),
+        ("reserves-balance-edited", ReservesFile(tuple(edited)).dumps_csv()),
+        ("reserves-row-malformed", reserves_csv.replace(b",bip137,", b",BIP137,", 1)),
+    ):
+        cases.append((name, body, honest_sig, csv_bytes, None))
+    cases.append(
+        ("unsigned-edit-and-reserves-row-signed-by-another-key", flipped, honest_sig,
+         ReservesFile(tuple(other_signer)).dumps_csv(), None)
+    )  # fmt: skip
 
     manifest = []
-    for name, sj, sig, csv_bytes, rep in cases:
+    for name, sj, sig, csv_bytes, _ in cases:
         folder = out / name
         folder.mkdir()
         for src, dst in zip((proofs[0], root_path, sig_path, pub_path), FILES, strict=False):
@@ -172,19 +197,6 @@ def main() -> None:
             {
                 "name": name,
                 "dir": name,
-                # What epoch.reserves.verify_reserves found in this case's reserves file: the
-                # JS checks solvency.json against it (it does not read reserves files yet).
-                "report": {
-                    "exchange": rep.exchange,
-                    "assets": [
-                        {
-                            "symbol": a.asset.symbol,
-                            "proven_units": str(a.proven_units),
-                            "custodial_units": str(a.custodial_units),
-                        }
-                        for a in rep.assets
-                    ],
-                },
                 "exit_code": result.exit_code,
                 "cli": json.loads(result.stdout),
             }

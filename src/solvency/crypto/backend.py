@@ -54,6 +54,11 @@ class SodiumBackend:
         return bytes(P)
 
     def decode_many(self, data: Sequence[bytes]) -> list[Point]:
+        """Each encoding checked to be canonical (as ``DecafBackend.decode_many``): the
+        verifier decodes every proof point here once; a bad one raises MalformedInputError."""
+        for d in data:
+            if not group.is_valid_point(d):
+                raise MalformedInputError("not a valid ristretto255 point encoding")
         return [bytes(d) for d in data]
 
     def encode_many(self, Ps: Sequence[Point]) -> list[bytes]:
@@ -220,11 +225,13 @@ class DecafBackend:
         return self._d.mul_table(k, self._base_table)
 
     def msm_ct(self, ks: Sequence[int], Ps: Sequence[Point]) -> Point:
-        """sum k_i P_i, constant-time (pairs through ``point_double_scalarmul``)."""
+        """sum k_i P_i, constant-time (the C Straus, or pairs through
+        ``point_double_scalarmul``; ``group_decaf.msm_ct``)."""
         return self._d.msm_ct(ks, Ps)
 
     def msm_table_ct(self, ks: Sequence[int], Ts: Sequence[Table]) -> Point:
-        """sum k_i P_i over tabled generators, constant-time (``precomputed_scalarmul``)."""
+        """sum k_i P_i over tabled generators, constant-time (the C Straus over the
+        generators' Straus tables, or ``precomputed_scalarmul``; ``group_decaf.msm_table_ct``)."""
         return self._d.msm_table_ct(ks, Ts)
 
     def msm_vartime(self, ks: Sequence[int], Ps: Sequence[Point]) -> Point:

@@ -9,15 +9,17 @@ elements of five 64-bit limbs, each aligned to 32 bytes, 256 bytes in all, which
 in a 32-byte-aligned ctypes buffer (ctypes does not align its buffers to 32).
 
 Which routines are constant-time (libdecaf's header, and the notes in docs/PROTOCOL.md):
-``mul``, ``mul_base``, ``mul_table``, ``msm_ct``, ``msm_table_ct``, ``fold_table`` and
-``masked_sum`` do the same work whatever the scalars or bits; ``mul_vartime``,
-``fold_vartime``, ``msm_vartime`` and ``pippenger_native`` run in time that depends on their
-scalars and are for public data only (the verifier's scalars, the prover's Fiat-Shamir
-challenges). The multi-point loops run in our C extension ``_decafmsm`` when it was built
-(it calls these same libdecaf functions, plus a Pippenger of its own for public scalars);
-the ctypes loops here are its fallback and tested twins. Scalars are Python ints, which are
-not constant-time themselves; what this module controls is that no group operation branches
-on a secret.
+``mul``, ``mul_base``, ``mul_table``, ``msm_ct``, ``straus_ct``, ``msm_table_ct``,
+``fold_table`` and ``masked_sum`` do the same work whatever the scalars or bits;
+``mul_vartime``, ``fold_vartime``, ``msm_vartime`` and ``pippenger_native`` run in time that
+depends on their scalars and are for public data only (the verifier's scalars, the prover's
+Fiat-Shamir challenges). The multi-point loops run in our C extension ``_decafmsm`` when it
+was built: it calls these same libdecaf functions, and adds a Pippenger for public scalars
+and a constant-time Straus for secret ones (shared doublings, table entries read by masked
+selects; its operation counts are tested not to depend on the scalars). The ctypes loops
+here are its fallback and tested twins. Scalars are Python ints, which are not
+constant-time themselves; what this module controls is that no group operation branches on
+a secret.
 
 libdecaf's conventions: errors and booleans are masks (success is all ones), the base
 point, the identity and the base point's table are exported symbols.
@@ -92,6 +94,8 @@ _TRUE = 0xFFFFFFFFFFFFFFFF  # DECAF_TRUE, a 64-bit mask
 
 _new = ctypes.create_string_buffer
 _addressof = ctypes.addressof
+#: The C extension ``_decafmsm`` once bound (``_load_native``, at the end), else None.
+_native: Any = None
 
 
 class Point:
@@ -117,11 +121,16 @@ class Point:
 
 
 class Table:
-    """libdecaf's precomputed table of multiples of one point (about 9 KiB)."""
+    """A fixed point's precomputed multiples: libdecaf's table (about 9 KiB, for
+    ``mul_table`` and ``fold_table``) and, when the C extension is built, a Straus table of
+    (P, 2P, .., 16P) (4 KiB, for ``msm_table_ct`` over many points)."""
 
-    __slots__ = ("_buf", "p")
+    __slots__ = ("_buf", "_straus_buf", "p", "straus")
 
     def __init__(self, P: Point | None) -> None:
+        #: The aligned address of the Straus table, or 0 when there is none.
+        self.straus = 0
+        self._straus_buf: Any = None
         if P is None:  # the base point's table, built into libdecaf
             self._buf: Any = None
             self.p: int = _BASE_TABLE_ADDR or 0
@@ -131,6 +140,16 @@ class Table:
         self._buf = buf
         self.p = a + (-a & (_TABLE_ALIGN - 1))
         _c_precompute(self.p, P.p)
+        if _native is not None:
+            self._add_straus(P)
+
+    def _add_straus(self, P: Point) -> None:
+        """Build the Straus table of P (needs the C extension)."""
+        sbuf = _new(_STRAUS_TABLE_SIZE + _ALIGN)
+        a = _addressof(sbuf)
+        self._straus_buf = sbuf
+        self.straus = a + (-a & (_ALIGN - 1))
+        _native.straus_tables(array("Q", [self.straus]), array("Q", [P.p]), _STRAUS_TABLE_WINDOW)
 
 
 def _scalar(k: int) -> Any:
@@ -289,17 +308,47 @@ def mul_base(k: int) -> Point:
 def msm_ct(scalars: Sequence[int], points: Sequence[Point]) -> Point:
     """sum_i k_i P_i, constant-time: for secret scalars (the prover's blindings and vectors).
 
-    Terms go in pairs through libdecaf's constant-time ``point_double_scalarmul``
-    (a P + b Q with shared doublings), about 1.4 times one multiplication per pair; the
-    loop runs in C (``_decafmsm.msm_ct``) when built, else here (``_msm_ct_py``, its twin).
+    With the C extension, from ``_STRAUS_MIN`` terms: ``straus_ct`` (one shared run of
+    doublings for all the points, each term's multiples read from its table in constant
+    time); below that, libdecaf's constant-time ``point_double_scalarmul`` on pairs of terms
+    (``_decafmsm.msm_pairs_ct``). Without it, the same pairs through ctypes (``_msm_ct_py``,
+    the readable twin). The choice depends only on the number of terms, which is public.
     """
     if len(scalars) != len(points):
         raise MalformedInputError("scalars and points differ in length")
-    if _native is not None:
-        out = Point()
-        _native.msm_ct(out.p, array("Q", [P.p for P in points]), _scalar_bytes(scalars))
-        return out
-    return _msm_ct_py(scalars, points)
+    if _native is None:
+        return _msm_ct_py(scalars, points)
+    out = Point()
+    addresses = array("Q", [P.p for P in points])
+    if len(points) >= _STRAUS_MIN:
+        _native.straus_ct(out.p, addresses, _scalar_bytes(scalars), _STRAUS_WINDOW)
+    else:
+        _native.msm_pairs_ct(out.p, addresses, _scalar_bytes(scalars))
+    return out
+
+
+def straus_ct(scalars: Sequence[int], points: Sequence[Point], window: int = 0) -> Point:
+    """sum_i k_i P_i by the C constant-time Straus (``_decafmsm.straus_ct``), signed digits of
+    ``window`` bits (``_STRAUS_WINDOW`` when 0). Constant-time in the scalars: its operations,
+    table reads included, depend only on the number of terms and the window (the tests count
+    them with ``straus_counts``). Its twins are ``_msm_ct_py`` and libsodium (tested equal)."""
+    if _native is None:
+        raise RuntimeError("the native multi-scalar routines (_decafmsm) are not built")
+    if len(scalars) != len(points):
+        raise MalformedInputError("scalars and points differ in length")
+    out = Point()
+    window = window or _STRAUS_WINDOW
+    _native.straus_ct(out.p, array("Q", [P.p for P in points]), _scalar_bytes(scalars), window)
+    return out
+
+
+def straus_counts() -> tuple[int, int, int, int, int]:
+    """(additions, doublings, negations, table entries scanned, digits recoded) done by
+    ``straus_ct`` since the last call, which resets them: a test's view of its control flow."""
+    if _native is None:
+        raise RuntimeError("the native multi-scalar routines (_decafmsm) are not built")
+    counts: tuple[int, int, int, int, int] = _native.straus_counts()
+    return counts
 
 
 def _msm_ct_py(scalars: Sequence[int], points: Sequence[Point]) -> Point:
@@ -319,15 +368,27 @@ def _msm_ct_py(scalars: Sequence[int], points: Sequence[Point]) -> Point:
 
 
 def msm_table_ct(scalars: Sequence[int], tables: Sequence[Table]) -> Point:
-    """sum_i k_i P_i over tabled fixed generators, constant-time (secret scalars); the loop
-    runs in C when built (``_decafmsm.msm_table_ct``), else here (``_msm_table_ct_py``)."""
+    """sum_i k_i P_i over tabled fixed generators, constant-time (secret scalars).
+
+    With the C extension, from ``_STRAUS_TABLED_MIN`` terms: the Straus loop over the
+    generators' Straus tables (``_decafmsm.straus_tabled_ct``: shared doublings, every table
+    entry read for every digit); else libdecaf's ``precomputed_scalarmul`` per term, in C
+    (``_decafmsm.msm_table_ct``) or here (``_msm_table_ct_py``, the readable twin). The
+    choice depends only on the number of terms and on which tables exist, both public.
+    """
     if len(scalars) != len(tables):
         raise MalformedInputError("scalars and tables differ in length")
-    if _native is not None:
-        out = Point()
+    if _native is None:
+        return _msm_table_ct_py(scalars, tables)
+    out = Point()
+    straus = [T.straus for T in tables]
+    if len(tables) >= _STRAUS_TABLED_MIN and all(straus):
+        _native.straus_tabled_ct(
+            out.p, array("Q", straus), _scalar_bytes(scalars), _STRAUS_TABLE_WINDOW
+        )
+    else:
         _native.msm_table_ct(out.p, array("Q", [T.p for T in tables]), _scalar_bytes(scalars))
-        return out
-    return _msm_table_ct_py(scalars, tables)
+    return out
 
 
 def _msm_table_ct_py(scalars: Sequence[int], tables: Sequence[Table]) -> Point:
@@ -359,15 +420,7 @@ def fold_vartime(scalars: Sequence[int], Ps: Sequence[Point], Qs: Sequence[Point
     if len(scalars) != len(Ps) or len(Ps) != len(Qs):
         raise MalformedInputError("scalars and points differ in length")
     if _native is not None:
-        outs = [Point() for _ in Ps]
-        _native.fold(
-            array("Q", [R.p for R in outs]),
-            array("Q", [P.p for P in Ps]),
-            array("Q", [Q.p for Q in Qs]),
-            _scalar_bytes(scalars),
-            False,
-        )
-        return outs
+        return _native_fold(scalars, Ps, [Q.p for Q in Qs], tabled=False)
     return _fold_vartime_py(scalars, Ps, Qs)
 
 
@@ -377,16 +430,26 @@ def fold_table(scalars: Sequence[int], Ps: Sequence[Point], Ts: Sequence[Table])
     if len(scalars) != len(Ps) or len(Ps) != len(Ts):
         raise MalformedInputError("scalars and points differ in length")
     if _native is not None:
-        outs = [Point() for _ in Ps]
-        _native.fold(
-            array("Q", [R.p for R in outs]),
-            array("Q", [P.p for P in Ps]),
-            array("Q", [T.p for T in Ts]),
-            _scalar_bytes(scalars),
-            True,
-        )
-        return outs
+        return _native_fold(scalars, Ps, [T.p for T in Ts], tabled=True)
     return [add(P, mul_table(k, T)) for k, P, T in zip(scalars, Ps, Ts, strict=True)]
+
+
+def _native_fold(
+    scalars: Sequence[int], Ps: Sequence[Point], Q_addresses: list[int], tabled: bool
+) -> list[Point]:
+    """``_decafmsm.fold``: [P_i + k_i Q_i], Q_i a point (variable time) or, when ``tabled``,
+    a table (constant-time); see ``fold_vartime`` and ``fold_table``."""
+    if _native is None:
+        raise RuntimeError("the native multi-scalar routines (_decafmsm) are not built")
+    outs = [Point() for _ in Ps]
+    _native.fold(
+        array("Q", [R.p for R in outs]),
+        array("Q", [P.p for P in Ps]),
+        array("Q", Q_addresses),
+        _scalar_bytes(scalars),
+        tabled,
+    )
+    return outs
 
 
 def _fold_vartime_py(
@@ -408,9 +471,10 @@ def msm_vartime(scalars: Sequence[int], points: Sequence[Point]) -> Point:
 
     Pippenger's bucket method with signed radix-2^c digits, whose cost is about
     (256/c)(n + 2^c) additions instead of n multiplications: in C (``_decafmsm``, built at
-    install) when it is there, else in Python (``_pippenger``) from ``_PIPPENGER_MIN``
-    terms. Fewer terms than that: ``msm_ct``, whose paired multiplications are faster
-    through ctypes than libdecaf's one-point variable-time routine.
+    install) from ``_NATIVE_MIN`` terms, else in Python (``_pippenger``) from
+    ``_PIPPENGER_MIN`` terms. Fewer terms than that: ``msm_ct`` (constant-time, which does
+    no harm to public scalars), whose C Straus, or paired multiplications through ctypes,
+    are then faster than the Pippenger and than libdecaf's one-point variable-time routine.
     """
     if len(scalars) != len(points):
         raise MalformedInputError("scalars and points differ in length")
@@ -424,8 +488,18 @@ def msm_vartime(scalars: Sequence[int], points: Sequence[Point]) -> Point:
 
 #: Below this many terms one multiplication each is faster than Pippenger through ctypes.
 _PIPPENGER_MIN = 160
-#: Below this many terms the paired multiplications beat the C Pippenger (measured).
-_NATIVE_MIN = 6
+#: Below this many terms ``msm_ct`` (the C Straus) beats the C Pippenger (measured: 64 against
+#: 102 us at 3 terms, 333 against 337 at 24, 413 against 388 at 32).
+_NATIVE_MIN = 24
+#: From this many terms the C Straus beats libdecaf's paired multiplications (measured).
+_STRAUS_MIN = 3
+#: The Straus digit width (measured: 5 is 1-3% faster than 4 from 3 to 129 terms).
+_STRAUS_WINDOW = 5
+#: The digit width of the fixed generators' Straus tables (``Table.straus``; measured).
+_STRAUS_TABLE_WINDOW = 5
+_STRAUS_TABLE_SIZE = (1 << (_STRAUS_TABLE_WINDOW - 1)) * _POINT_SIZE
+#: From this many terms the Straus loop over tables beats libdecaf's per-term tables (measured).
+_STRAUS_TABLED_MIN = 8
 
 
 def _load_native() -> Any:
@@ -438,6 +512,7 @@ def _load_native() -> Any:
         addr(_c_add, _vp).value,
         addr(_c_sub, _vp).value,
         addr(_c_double, _vp).value,
+        addr(_c_neg, _vp).value,
         _IDENTITY_ADDR,
     )
     _decafmsm.bind_mul(
@@ -454,6 +529,8 @@ def _load_native() -> Any:
 _native = _load_native()
 #: True when the C Pippenger (``_decafmsm``) was built and is used.
 NATIVE_MSM = _native is not None
+if _native is not None:  # the base point's table was made before the extension was bound
+    BASE_TABLE._add_straus(base())
 
 
 def _scalar_bytes(scalars: Sequence[int]) -> bytes:

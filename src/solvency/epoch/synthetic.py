@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from solvency.errors import InvalidParameterError
@@ -30,6 +30,31 @@ def synthetic_amount(rnd: random.Random, decimals: int, scale_units: int, cap_un
     return f"{whole}.{frac:0{decimals}d}" if decimals else str(whole)
 
 
+def _write_rows(
+    path: str | Path,
+    users: int,
+    assets: Sequence[tuple[str, int]],
+    seed: int,
+    cap_bits: int,
+    amounts: Callable[[random.Random, Sequence[int], int], list[str]],
+) -> None:
+    """What both writers share: the header, then a row a user, ``user-<seed>-<i>`` and the
+    ``amounts(rnd, scales, cap)`` drawn for that user. Every per-asset total must stay below
+    2^64 (the protocol refuses more): each balance is capped at ``2^cap_bits / users``, and the
+    typical balance (``scales``, one an asset) is kept well below that cap."""
+    rnd = random.Random(seed)  # noqa: S311 - test data, reproducible by seed
+    cap = (1 << cap_bits) // users
+    scales = [min(10 ** max(decimals - 2, 0), max(cap // 100, 1)) for _, decimals in assets]
+    with (
+        secure_io.open_private_writer(path) as raw,  # a ledger: balances are private
+        io.TextIOWrapper(raw, encoding="utf-8", newline="") as fh,
+    ):
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["user_id", *(symbol for symbol, _ in assets)])
+        for i in range(users):
+            writer.writerow([f"user-{seed}-{i:08d}", *amounts(rnd, scales, cap)])
+
+
 def write_synthetic_ledger(
     path: str | Path,
     users: int,
@@ -41,22 +66,14 @@ def write_synthetic_ledger(
         raise InvalidParameterError("a ledger needs at least one user")
     if not assets:
         raise InvalidParameterError("a ledger needs at least one asset")
-    rnd = random.Random(seed)  # noqa: S311 - test data, reproducible by seed
-    # Every per-asset total must stay below 2^64 (the protocol refuses more): cap each
-    # balance at 2^63 / users, and keep the typical balance well below that cap.
-    cap = (1 << 63) // users
-    scales = [min(10 ** max(decimals - 2, 0), max(cap // 100, 1)) for _, decimals in assets]
-    with (
-        secure_io.open_private_writer(path) as raw,  # a ledger: balances are private
-        io.TextIOWrapper(raw, encoding="utf-8", newline="") as fh,
-    ):
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["user_id", *(symbol for symbol, _ in assets)])
-        for i in range(users):
-            row = [f"user-{seed}-{i:08d}"]
-            for (_, decimals), scale in zip(assets, scales, strict=True):
-                row.append(synthetic_amount(rnd, decimals, scale, cap))
-            writer.writerow(row)
+
+    def amounts(rnd: random.Random, scales: Sequence[int], cap: int) -> list[str]:
+        return [
+            synthetic_amount(rnd, decimals, scale, cap)
+            for (_, decimals), scale in zip(assets, scales, strict=True)
+        ]
+
+    _write_rows(path, users, assets, seed, 63, amounts)
 
 
 def write_synthetic_margin_ledger(
@@ -75,29 +92,20 @@ def write_synthetic_margin_ledger(
         raise InvalidParameterError("a ledger needs at least one user")
     if len(weights.debt) != len(assets) or len(assets) < 2:
         raise InvalidParameterError("a margin ledger needs two assets or more, one weight each")
-    rnd = random.Random(seed)  # noqa: S311 - test data, reproducible by seed
-    cap = (1 << 62) // users
-    scales = [min(10 ** max(decimals - 2, 0), max(cap // 100, 1)) for _, decimals in assets]
-    with (
-        secure_io.open_private_writer(path) as raw,  # a ledger: balances are private
-        io.TextIOWrapper(raw, encoding="utf-8", newline="") as fh,
-    ):
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["user_id", *(symbol for symbol, _ in assets)])
-        for i in range(users):
-            units = [
-                int(synthetic_amount(rnd, 0, scale, cap))
-                for (_, _), scale in zip(assets, scales, strict=True)
-            ]
-            if rnd.random() < borrowers:
-                k = rnd.randrange(len(assets))
-                units[k] = 0
-                value = sum(a * e for a, e in zip(weights.collateral, units, strict=True))
-                most = min(value // weights.debt[k], cap)
-                units[k] = -(most if rnd.random() < 0.1 else rnd.randint(0, most))
-            row = [f"user-{seed}-{i:08d}"]
-            for (_, decimals), u in zip(assets, units, strict=True):
-                whole, frac = divmod(abs(u), 10**decimals)
-                sign = "-" if u < 0 else ""
-                row.append(f"{sign}{whole}.{frac:0{decimals}d}" if decimals else f"{sign}{whole}")
-            writer.writerow(row)
+
+    def amounts(rnd: random.Random, scales: Sequence[int], cap: int) -> list[str]:
+        units = [int(synthetic_amount(rnd, 0, scale, cap)) for scale in scales]
+        if rnd.random() < borrowers:
+            k = rnd.randrange(len(assets))
+            units[k] = 0
+            value = sum(a * e for a, e in zip(weights.collateral, units, strict=True))
+            most = min(value // weights.debt[k], cap)
+            units[k] = -(most if rnd.random() < 0.1 else rnd.randint(0, most))
+        row = []
+        for (_, decimals), u in zip(assets, units, strict=True):
+            whole, frac = divmod(abs(u), 10**decimals)
+            sign = "-" if u < 0 else ""
+            row.append(f"{sign}{whole}.{frac:0{decimals}d}" if decimals else f"{sign}{whole}")
+        return row
+
+    _write_rows(path, users, assets, seed, 62, amounts)

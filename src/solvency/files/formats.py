@@ -12,19 +12,16 @@ bytes (keys sorted, two-space indent, UTF-8, final newline), the exact bytes tha
 
 One description of each file: its JSON Schema (draft 2020-12) in ``solvency/files/schemas/``,
 shipped with the package and read by ``load_schema``. Parsing validates the document against
-it with ``jsonschema`` (keys, types, patterns, lengths, bounds; ``true`` is not an integer and
-neither is ``5.0``), and this module adds only what a schema cannot express: canonical
+it (keys, types, patterns, lengths, bounds; ``true`` is not an integer and neither is ``5.0``)
+with ``solvency.files.schema_check``, a validator of the keywords our schemas use that gives
+``jsonschema``'s errors (that module says why it is not ``jsonschema``, measured, and how the
+tests keep the two equal), and this module adds only what a schema cannot express: canonical
 ristretto255 points, scalars ``< l``, units ``< 2^64``, counts that must equal the number of
 assets, ``position < 2^height``, distinct symbols, the user id rules, and amounts equal to
 their units. Errors are MalformedInputError naming the field path
 (``path[3].commitments[0]: ...``); a ``version`` other than 1 raises UnsupportedVersionError
 before anything else. Constructing a dataclass directly runs the same checks (its ``to_json``
 is validated against the same schema), so a file that is built can also be read back.
-
-Measured (benchmarks/bench_formats.py): importing ``jsonschema`` costs about 50 ms once per
-process, and validating a height-32 inclusion proof a few ms, against hundreds of ms for the
-range proofs ``solvency verify`` checks; it is imported on first use only, so ``--help`` and
-``--version`` do not pay for it.
 
 Version 2 of the root, liabilities and inclusion proof files is a margin epoch (section 10.5):
 the same shapes with 2a commitments per node (equity of every asset, then debt), the signed
@@ -47,12 +44,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, ClassVar, TypeVar
 
 from solvency.crypto import group
 from solvency.crypto.derive import check_user_id
 from solvency.errors import MalformedInputError, UnsupportedVersionError
+from solvency.files import schema_check
 from solvency.files.ledger import (
     MAX_UNITS,
     AssetSpec,
@@ -98,7 +95,6 @@ SCHEMA_FILES = {
     # The commands' --json outputs have schemas here too (<command>-result-v1.json), read by
     # solvency.cli.reporting, which owns them.
 }
-_SCHEMA_BASE = "https://solvency.invalid/schemas/"
 
 # The schemas' patterns are anchored with ^...$; these re-check what Python's `$` lets through
 # (a final newline) wherever a string is decoded.
@@ -122,7 +118,7 @@ def load_schema(format_name: str, version: int = VERSION) -> dict[str, Any]:
 
 @functools.cache
 def _schema_json(name: str) -> str:
-    return (resources.files("solvency.files") / "schemas" / name).read_text(encoding="utf-8")
+    return schema_check.read_schema(name)
 
 
 def _schema_text(name: str) -> dict[str, Any]:
@@ -131,48 +127,17 @@ def _schema_text(name: str) -> dict[str, Any]:
 
 
 @functools.cache
-def _validator(ref: str) -> Any:
-    """A validator for ``ref`` (``"inclusion-proof-v1.json#/$defs/step"``), built once.
-
-    ``jsonschema`` is imported here, on first use: it costs about 50 ms to import.
-    """
-    import jsonschema
-    import referencing
-    from jsonschema import validators
-    from referencing.jsonschema import DRAFT202012
-
-    # "$schema" is dropped from the registered copies: jsonschema would otherwise switch to
-    # the stock validator class (without the two changes below) when it follows a $ref.
-    resources_ = [
-        (
-            _SCHEMA_BASE + name,
-            DRAFT202012.create_resource(
-                {k: v for k, v in _schema_text(name).items() if k != "$schema"}
-            ),
-        )
-        for name in sorted(set(SCHEMA_FILES.values()))
-    ]
-    registry: referencing.Registry[Any] = referencing.Registry().with_resources(resources_)
-
-    def is_integer(checker: object, instance: object) -> bool:
-        # JSON Schema counts 5.0 as an integer; a file that writes one is not canonical.
-        return isinstance(instance, int) and not isinstance(instance, bool)
-
-    def pattern(validator: Any, patrn: str, instance: object, schema: object) -> Iterator[Any]:
-        # Python's `$` also matches before a final newline; ECMA 262's (the schema's) does not.
-        if not isinstance(instance, str):
-            return
-        m = re.search(patrn, instance)
-        if m is None or (patrn.endswith("$") and m.end() != len(instance)):
-            yield jsonschema.ValidationError(f"{instance!r} does not match {patrn!r}")
-
-    base = jsonschema.Draft202012Validator
-    cls = validators.extend(  # type: ignore[no-untyped-call]
-        base,
-        validators={"pattern": pattern},
-        type_checker=base.TYPE_CHECKER.redefine("integer", is_integer),
+def _schemas() -> schema_check.Schemas:
+    """Every file format's schema, checked once for keywords the validator does not handle."""
+    return schema_check.Schemas.from_texts(
+        {name: _schema_json(name) for name in sorted(set(SCHEMA_FILES.values()))}
     )
-    return cls({"$ref": _SCHEMA_BASE + ref}, registry=registry)
+
+
+def schema_errors(obj: object, ref: str) -> list[schema_check.SchemaError]:
+    """Every error of ``obj`` against the schema at ``ref`` (``"root-v1.json#/$defs/asset"``),
+    in jsonschema's order (tests compare them with jsonschema's own)."""
+    return list(_schemas().iter_errors(obj, ref))
 
 
 def _path(where: str, parts: Sequence[str | int]) -> str:
@@ -245,7 +210,7 @@ def _checked(obj: object, ref: str, where: str) -> Iterator[None]:
 def check_shape(obj: object, ref: str, where: str = "") -> None:
     """Validate ``obj`` against the schema at ``ref``; raise MalformedInputError naming the
     first field at fault (the shallowest, in the schema's order)."""
-    errors = list(_validator(ref).iter_errors(obj))
+    errors = schema_errors(obj, ref)
     if errors:
         first = min(errors, key=lambda e: len(e.absolute_path))
         raise MalformedInputError(_message(first, where))
