@@ -11,7 +11,8 @@ file names the browser shows). The cases:
 - ``demo-*``: every user proof of a ``solvency demo --keep`` run;
 - ``golden-*``: the golden epoch tests/vectors/golden-v1 (made by an earlier version);
 - ``tamper-*``: every tamper class of tests/test_cli_flow.py on a 1-asset and a 3-asset epoch,
-  and malformed files (exit 2 with the reason).
+  and malformed files (exit 2 with the reason);
+- in OUT/solvency, the proof-of-reserves cases of make_solvency_fixtures.py (its own manifest).
 
 The height epochs (most of the time: one range proof per node on two paths, up to height 32)
 are made by ``--jobs`` processes (default: one per CPU), beside the other cases made in this
@@ -566,6 +567,10 @@ def others(cases: Cases, out: Path, work: Path, demo_users: int) -> None:
     tamper_cases(cases, work / "t1", ONE_ASSET, "1asset")
     tamper_cases(cases, work / "t3", THREE_ASSETS, "3assets")
     margin_cases(cases, work / "margin")
+    # Imported here: it imports this module (its builders) in turn.
+    from make_solvency_fixtures import make
+
+    make(out / "solvency")
 
 
 if __name__ == "__main__":
