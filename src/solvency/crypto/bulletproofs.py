@@ -99,6 +99,16 @@ class RangeProof:
     @classmethod
     def from_bytes(cls, data: bytes) -> RangeProof:
         """Strict parse: length, canonical scalars and canonical point encodings."""
+        return cls._parse(data, check_points=True)
+
+    @classmethod
+    def _parse(cls, data: bytes, check_points: bool) -> RangeProof:
+        """``from_bytes``; with ``check_points=False`` the 2 lg(N) + 4 points are left as bytes,
+        not decoded: only for proofs going straight into ``verify_batch``, which decodes every
+        point strictly (``Backend.decode_many``) and fails on a bad one. ``solvency verify``
+        then decodes each of its 420 proof points once instead of twice; the tests check that
+        both parses agree wherever ``from_bytes`` accepts."""
+        point = group.decode_point if check_points else _as_point_bytes
         if not isinstance(data, bytes | bytearray):
             raise MalformedInputError("range proof: expected bytes")
         data = bytes(data)
@@ -107,15 +117,18 @@ class RangeProof:
         if len(data) < 9 * 32:
             raise MalformedInputError("range proof: too short")
         A, S, T_1, T_2 = (
-            group.decode_point(data[32 * i : 32 * i + 32], name)
+            point(data[32 * i : 32 * i + 32], name)
             for i, name in enumerate(("A", "S", "T_1", "T_2"))
         )
         t_x = group.decode_scalar(data[128:160], "t_x")
         t_x_blinding = group.decode_scalar(data[160:192], "t_x_blinding")
         e_blinding = group.decode_scalar(data[192:224], "e_blinding")
-        return cls(
-            A, S, T_1, T_2, t_x, t_x_blinding, e_blinding, InnerProductProof.from_bytes(data[224:])
+        ipp = (
+            InnerProductProof.from_bytes(data[224:])
+            if check_points
+            else _ipp_points_unchecked(data[224:])
         )
+        return cls(A, S, T_1, T_2, t_x, t_x_blinding, e_blinding, ipp)
 
     def to_json(self) -> dict[str, Any]:
         return {"format": JSON_FORMAT, "version": JSON_VERSION, "proof": self.to_bytes().hex()}
@@ -303,6 +316,27 @@ def _prove(
     )
     proof = RangeProof(A, S, T_1, T_2, t_x, t_x_blinding, e_blinding, ipp)
     return proof, V
+
+
+def _as_point_bytes(data: bytes, what: str) -> bytes:
+    return bytes(data)
+
+
+def _ipp_points_unchecked(data: bytes) -> InnerProductProof:
+    """``InnerProductProof.from_bytes`` without decoding L_j, R_j (see ``RangeProof._parse``):
+    the same length checks and canonical scalars."""
+    if len(data) % 32 != 0:
+        raise MalformedInputError("inner-product proof: length is not a multiple of 32")
+    count = len(data) // 32
+    if count < 2 or (count - 2) % 2 != 0:
+        raise MalformedInputError("inner-product proof: wrong number of elements")
+    k = (count - 2) // 2
+    if k > inner_product.MAX_ROUNDS:
+        raise MalformedInputError("inner-product proof: too many rounds")
+    points = [data[32 * i : 32 * i + 32] for i in range(2 * k)]
+    a = group.decode_scalar(data[64 * k : 64 * k + 32], "inner-product a")
+    b = group.decode_scalar(data[64 * k + 32 : 64 * k + 64], "inner-product b")
+    return InnerProductProof(tuple(points[0::2]), tuple(points[1::2]), a, b)
 
 
 def _inner(a: Sequence[int], b: Sequence[int]) -> int:
