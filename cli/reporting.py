@@ -78,12 +78,9 @@ def schema_file(command: str) -> str:
 @functools.cache
 def result_schema(command: str) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of ``command``'s --json output."""
-    from importlib import resources  # about 12 ms to import: not on --version or --help
+    from solvency.files.schema_check import read_schema  # not on --version or --help
 
-    text = (resources.files("solvency.files") / "schemas" / schema_file(command)).read_text(
-        encoding="utf-8"
-    )
-    schema: dict[str, Any] = json.loads(text)
+    schema: dict[str, Any] = json.loads(read_schema(schema_file(command)))
     return schema
 
 

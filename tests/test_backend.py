@@ -19,7 +19,7 @@ from solvency.crypto.backend import DecafBackend, SodiumBackend
 from solvency.crypto.bulletproofs import RangeProof
 from solvency.crypto.group import L
 from solvency.crypto.transcript import Transcript
-from solvency.errors import VerificationError
+from solvency.errors import MalformedInputError, VerificationError
 
 pytest.importorskip("solvency.crypto.group_decaf", reason="libdecaf is not installed")
 SODIUM: SodiumBackend = backend.SODIUM
@@ -184,3 +184,45 @@ def test_internal_point_routines_equal_their_twins(n: int) -> None:
 
 def test_active_backend_is_the_one_group_names() -> None:
     assert backend.ACTIVE.name == group.BACKEND
+
+
+def test_unchecked_parse_is_refused_by_verify_batch_where_from_bytes_refuses() -> None:
+    """``RangeProof._parse(check_points=False)`` (the batch path of ``solvency verify``) leaves
+    points to ``verify_batch``'s strict decode. For every byte flip of a proof: where
+    ``from_bytes`` accepts, both parses are equal; where it refuses, the unchecked parse
+    either refuses with the same error or gives a proof that ``verify_batch`` refuses, on
+    both backends."""
+    proof_bytes, V = _prove(SODIUM, 8, 2, 11)
+    assert RangeProof._parse(proof_bytes, check_points=False) == RangeProof.from_bytes(proof_bytes)
+    refused_late = 0
+    for i in range(len(proof_bytes)):
+        flipped = bytearray(proof_bytes)
+        flipped[i] ^= 1 << (i % 8)
+        data = bytes(flipped)
+        try:
+            strict: RangeProof | str = RangeProof.from_bytes(data)
+        except MalformedInputError as e:
+            strict = str(e)
+        try:
+            loose: RangeProof | str = RangeProof._parse(data, check_points=False)
+        except MalformedInputError as e:
+            loose = str(e)
+        if isinstance(strict, RangeProof) or isinstance(loose, str):
+            assert loose == strict
+            continue
+        # refused by from_bytes for a point only: verify_batch refuses it on both backends
+        assert "point" in strict
+        refused_late += 1
+        for ops in BOTH:
+            with pytest.raises(VerificationError):
+                bulletproofs._verify_batch([(loose, V, 8, Transcript(LABEL))], make_rng(1), ops)
+    assert refused_late > 0  # some flips made a non-canonical point
+
+
+def test_decode_many_is_strict_on_both_backends() -> None:
+    good = [group.BASEPOINT, group.IDENTITY]
+    for bad in (b"\xff" * 32, bytes(31) + b"\x80", group.BASEPOINT[:-1] + b"\x80"):
+        for ops in BOTH:
+            assert len(ops.decode_many(good)) == 2
+            with pytest.raises(MalformedInputError):
+                ops.decode_many([*good, bad])

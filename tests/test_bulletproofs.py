@@ -426,3 +426,45 @@ def test_batch_with_wrong_label_rejected() -> None:
     items[1] = (proof, V, bits, Transcript(b"other"))
     with pytest.raises(VerificationError):
         verify_batch(items)
+
+
+def _terms(
+    fn: object, items: list[tuple[RangeProof, list[bytes], int, Transcript]], seed: int
+) -> tuple[object, ...]:
+    """Everything ``fn`` (a ``_proof_terms``) adds for a batch, sums reduced mod l."""
+    checked = [bulletproofs._check_item(item) for item in items]
+    challenges = bulletproofs._replay_all(checked)
+    rng = make_rng(seed)
+    shared_G: dict[int, list[int]] = {}
+    shared_H: dict[int, list[int]] = {}
+    shared_n: dict[int, int] = {}
+    scalars: list[int] = []
+    points: list[bytes] = []
+    fixed = [
+        fn(item, ch, 1 if i == 0 else 7 + i, rng, shared_G, shared_H, shared_n, scalars, points)  # type: ignore[operator]
+        for i, (item, ch) in enumerate(zip(checked, challenges, strict=True))
+    ]
+    return (
+        fixed,
+        {j: [k % L for k in v] for j, v in shared_G.items()},
+        {j: [k % L for k in v] for j, v in shared_H.items()},
+        shared_n,
+        [k % L for k in scalars],
+        points,
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_proof_terms_equal_their_loop_twin(seed: int) -> None:
+    """The vectorized verifier terms equal the one-loop twin's on a batch of mixed shapes."""
+    fast = _terms(bulletproofs._proof_terms, _batch(), seed)
+    assert fast == _terms(bulletproofs._proof_terms_naive, _batch(), seed)
+    G_sums = fast[1]
+    assert isinstance(G_sums, dict) and any(any(v) for v in G_sums.values())  # not all zero
+
+
+@pytest.mark.parametrize("y", [0, 1, 2, L - 1, 2**252 + 5])
+def test_sum_of_powers_is_the_sum(y: int) -> None:
+    for count in (1, 2, 8, 64, 256):
+        expected = sum(pow(y, i, L) for i in range(count)) % L
+        assert bulletproofs._sum_of_powers(y, count) == expected

@@ -128,6 +128,11 @@ def test_straus_equals_the_paired_twin_and_libsodium(n: int) -> None:
     out = D.Point()
     D._native.straus_tabled_ct(out.p, straus, D._scalar_bytes(ks), D._STRAUS_TABLE_WINDOW)
     assert D.encode(out) == expected
+    # libdecaf's own table of B gets a Straus table too (the inner product's Q = w B).
+    k_B = rnd.randrange(L)
+    with_B = group._add(expected, group._mul_base(k_B))
+    assert D.BASE_TABLE.straus
+    assert D.encode(D.msm_table_ct([*ks, k_B], [*tables, D.BASE_TABLE])) == with_B
 
 
 @_native_only

@@ -208,6 +208,7 @@ def test_strict_edges(instance: object, ref: str, message: str | None) -> None:
 
 def test_every_schema_file_is_supported() -> None:
     schemas = formats._schemas()
+    schemas.check_all()
     for ref in REFS:
         schemas.iter_errors(None, ref)  # resolves, and the files were checked when loaded
 
@@ -236,7 +237,9 @@ _BASE = {"$id": "https://solvency.invalid/schemas/x.json", "type": "object"}
 )
 def test_unknown_keywords_refused(schema: dict[str, Any]) -> None:
     with pytest.raises(UnsupportedSchemaError):
-        Schemas({"x.json": schema})
+        Schemas({"x.json": schema}).check_all()
+    with pytest.raises(UnsupportedSchemaError):  # before the document's first use
+        Schemas({"x.json": schema}).iter_errors({}, "x.json")
 
 
 def test_equal_is_json_equality() -> None:

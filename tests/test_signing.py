@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import stat
 from pathlib import Path
 
 import pytest
 from conftest import make_rng
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -277,3 +280,66 @@ def test_master_secret_file_is_strict(mutate: object) -> None:
 def test_master_secret_rng_length_checked() -> None:
     with pytest.raises(MalformedInputError):
         generate_master_secret(lambda n: bytes(16))
+
+
+def _cryptography_parse(pem: bytes) -> bytes | str:
+    """The raw key cryptography's own PEM parser reads from ``pem``, or why it refuses."""
+    try:
+        key = serialization.load_pem_public_key(pem)
+    except (ValueError, UnsupportedAlgorithm) as e:
+        return f"refused: {type(e).__name__}"
+    if not isinstance(key, Ed25519PublicKey):
+        return "refused: not Ed25519"
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def _ours(pem: bytes) -> bytes | str:
+    try:
+        return VerifyingKey.from_pem(pem).raw
+    except MalformedInputError as e:
+        return f"refused: {e}"
+
+
+def _same_verdict(pem: bytes) -> None:
+    ours, theirs = _ours(pem), _cryptography_parse(pem)
+    if isinstance(theirs, bytes):
+        assert ours == theirs
+    else:
+        assert isinstance(ours, str) and ours.startswith("refused")
+
+
+@settings(max_examples=60, deadline=None)
+@given(raw=st.binary(min_size=32, max_size=32))
+def test_canonical_public_pem_fast_path_equals_cryptography(raw: bytes) -> None:
+    """signing.pub in the form we write is read without importing cryptography's serialization
+    module; for any 32-byte key, and for its every byte flip, the key (or the refusal) is
+    the one cryptography's parser gives."""
+    pem = (
+        b"-----BEGIN PUBLIC KEY-----\n"
+        + base64.b64encode(bytes.fromhex("302a300506032b6570032100") + raw)
+        + b"\n-----END PUBLIC KEY-----\n"
+    )
+    assert _ours(pem) == raw == _cryptography_parse(pem)
+    for i in range(len(pem)):
+        flipped = bytearray(pem)
+        flipped[i] ^= 1 << (i % 8)
+        _same_verdict(bytes(flipped))
+
+
+def test_public_pem_other_spellings_still_read() -> None:
+    """PEM spellings other than ours (CRLF, no final newline, another trailing-bit spelling
+    of the base64) go to cryptography's parser, as before."""
+    _, vk = generate_keypair(make_rng(5))
+    pem = vk.to_pem()
+    body = pem.split(b"\n")[1]
+    last = body[-2:-1]
+    other_bits = body[:-2] + bytes([last[0] ^ 1]) + b"="
+    for variant in (
+        pem.replace(b"\n", b"\r\n"),
+        pem.rstrip(b"\n"),
+        pem + b"\n",
+        pem.replace(body, other_bits),
+        pem.replace(b"PUBLIC KEY", b"PRIVATE KEY"),
+    ):
+        _same_verdict(variant)
+    assert _ours(pem.replace(b"\n", b"\r\n")) == vk.raw  # still accepted, by cryptography

@@ -32,10 +32,21 @@
 #define POINT_SIZE 256
 #define POINT_ALIGN 32
 
-/* Two 64-bit lanes (SSE2 on x86-64, NEON on aarch64; plain code elsewhere): the Straus
- * table reads go 16 bytes at a time. Points and table entries are 32-byte aligned. */
-typedef uint64_t lanes_t __attribute__((vector_size(16)));
-#define LANES (POINT_SIZE / 16)
+/* Four 64-bit lanes: the Straus table reads go 32 bytes at a time (points and table entries
+ * are 32-byte aligned). The compiler splits them into two 16-byte operations (SSE2, NEON) or
+ * plain words where the target has nothing wider; on x86-64 the Straus loop is also compiled
+ * for AVX2 and the loader picks that copy on CPUs that have it (STRAUS_CLONES). */
+typedef uint64_t lanes_t __attribute__((vector_size(32)));
+#define LANES (POINT_SIZE / 32)
+
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define STRAUS_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef STRAUS_CLONES
+#define STRAUS_CLONES
+#endif
 
 typedef void (*binop_t)(void *out, const void *a, const void *b);
 typedef void (*unop_t)(void *out, const void *a);
@@ -479,8 +490,9 @@ static inline uint64_t eq_mask(uint32_t a, uint32_t b) {
 
 
 /* out ^= (out ^ in) & mask, over a whole point. */
-static inline void masked_copy(lanes_t *out, const lanes_t *in, uint64_t mask) {
-    lanes_t m = {mask, mask};
+static inline __attribute__((always_inline)) void masked_copy(lanes_t *out, const lanes_t *in,
+                                                           uint64_t mask) {
+    lanes_t m = {mask, mask, mask, mask};
     for (int t = 0; t < LANES; t++)
         out[t] ^= (out[t] ^ in[t]) & m;
 }
@@ -498,7 +510,7 @@ select_term(uint8_t *out, uint8_t *neg, const uint8_t *T, int half, int32_t d, c
     lanes_t masks[MAX_HALF + 1];
     for (int e = 0; e <= half; e++) {
         uint64_t m = eq_mask(abs, (uint32_t)e);
-        masks[e] = (lanes_t){m, m};
+        masks[e] = (lanes_t){m, m, m, m};
     }
     const lanes_t *id = identity_lanes;
     const lanes_t *entries = (const lanes_t *)T;
@@ -546,7 +558,7 @@ static void build_table(uint8_t *T, const uint8_t *P, int half, counts_t *c) {
 
 /* The Straus loop: out = sum_i k_i P_i from the tables T_i of build_table, given either as
  * one block of n tables (`block`) or, when block is NULL, as n addresses (`tables`). */
-static void straus_loop(uint8_t *out, uint8_t *work, const int8_t *digits, int count,
+STRAUS_CLONES static void straus_loop(uint8_t *out, uint8_t *work, const int8_t *digits, int count,
                         const uint8_t *block, const uint8_t *const *tables, size_t n, int w,
                         counts_t *c) {
     uint8_t *acc = work, *term = work + POINT_SIZE, *neg = work + 2 * POINT_SIZE;

@@ -54,6 +54,11 @@ class SodiumBackend:
         return bytes(P)
 
     def decode_many(self, data: Sequence[bytes]) -> list[Point]:
+        """Each encoding checked to be canonical (as ``DecafBackend.decode_many``): the
+        verifier decodes every proof point here once; a bad one raises MalformedInputError."""
+        for d in data:
+            if not group.is_valid_point(d):
+                raise MalformedInputError("not a valid ristretto255 point encoding")
         return [bytes(d) for d in data]
 
     def encode_many(self, Ps: Sequence[Point]) -> list[bytes]:

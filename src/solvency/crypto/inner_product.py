@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from solvency.crypto import backend, group
 from solvency.crypto.backend import Backend, Point, Table
-from solvency.crypto.group import IDENTITY, L
+from solvency.crypto.group import BASEPOINT, IDENTITY, L
 from solvency.crypto.transcript import Transcript
 from solvency.errors import MalformedInputError, VerificationError
 
@@ -129,15 +129,17 @@ def _prove(
     sigma' = u^-1 sigma_L: one multiplication per point. ``prove_naive`` folds plainly and
     is tested to give the same proof.
 
-    Secret scalars (a, b and their products with the public factors) go only through the
-    constant-time ``msm_table_ct`` (first round, when the caller passes the generators'
-    tables), ``msm_ct`` and ``mul_base_ct``. Folding multiplies by public challenges only,
+    Secret scalars (a, b, c_L, c_R and their products with the public factors) go only
+    through the constant-time ``msm_table_ct`` (first round, when the caller passes the
+    generators' tables) and ``msm_ct``. Folding multiplies by public challenges only,
     so it runs in variable time (``fold_vartime``), except the first fold, whose points are
     the original generators: their tables (``fold_table``, constant-time) are faster.
     """
     N = len(G)
     a, b = list(a), list(b)
     P_G, P_H = list(G), list(H)
+    # Q = w B: its terms c_L Q and c_R Q join the sums for L and R (B and its table).
+    B, T_B = ops.decode(BASEPOINT), ops.base_table()
     sigma, sigma_inv = list(G_factors), [group.invert(g) for g in G_factors]
     tau, tau_inv = list(H_factors), list(H_factors_inv)
     L_vec: list[bytes] = []
@@ -154,16 +156,16 @@ def _prove(
         k_R = [x * s % L for x, s in zip(a_R, sigma[:n], strict=True)] + [
             x * t % L for x, t in zip(b_L, tau[n:], strict=True)
         ]
+        k_L.append(c_L * w % L)
+        k_R.append(c_R * w % L)
+        # L = <a_L, G_R> + <b_R, H_L> + c_L Q,   R = <a_R, G_L> + <b_L, H_R> + c_R Q
         if tables is not None:
             T_G, T_H = tables
-            sum_L = ops.msm_table_ct(k_L, [*T_G[n:], *T_H[:n]])
-            sum_R = ops.msm_table_ct(k_R, [*T_G[:n], *T_H[n:]])
+            L_pt = ops.encode(ops.msm_table_ct(k_L, [*T_G[n:], *T_H[:n], T_B]))
+            R_pt = ops.encode(ops.msm_table_ct(k_R, [*T_G[:n], *T_H[n:], T_B]))
         else:
-            sum_L = ops.msm_ct(k_L, P_G[n:] + P_H[:n])
-            sum_R = ops.msm_ct(k_R, P_G[:n] + P_H[n:])
-        # L = <a_L, G_R> + <b_R, H_L> + c_L Q,   R = <a_R, G_L> + <b_L, H_R> + c_R Q
-        L_pt = ops.encode(ops.add(sum_L, ops.mul_base_ct(c_L * w)))
-        R_pt = ops.encode(ops.add(sum_R, ops.mul_base_ct(c_R * w)))
+            L_pt = ops.encode(ops.msm_ct(k_L, [*P_G[n:], *P_H[:n], B]))
+            R_pt = ops.encode(ops.msm_ct(k_R, [*P_G[:n], *P_H[n:], B]))
         append_nonidentity(transcript, b"L", L_pt)
         append_nonidentity(transcript, b"R", R_pt)
         L_vec.append(L_pt)

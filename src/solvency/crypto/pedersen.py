@@ -48,7 +48,7 @@ class PedersenGens:
         Both generators are fixed: their tables (``_tables``) are built once per process.
         """
         T_B, T_B_blinding = _tables(ops, self.B, self.B_blinding)
-        return ops.add(ops.mul_table_ct(v, T_B), ops.mul_table_ct(gamma, T_B_blinding))
+        return ops.msm_table_ct([v, gamma], [T_B, T_B_blinding])
 
     def open(self, commitment: bytes, value: int, blinding: int) -> None:
         """Check that ``commitment`` opens to (value, blinding); raise VerificationError if not."""

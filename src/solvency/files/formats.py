@@ -44,7 +44,6 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, ClassVar, TypeVar
 
 from solvency.crypto import group
@@ -119,7 +118,7 @@ def load_schema(format_name: str, version: int = VERSION) -> dict[str, Any]:
 
 @functools.cache
 def _schema_json(name: str) -> str:
-    return (resources.files("solvency.files") / "schemas" / name).read_text(encoding="utf-8")
+    return schema_check.read_schema(name)
 
 
 def _schema_text(name: str) -> dict[str, Any]:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
@@ -120,6 +119,8 @@ def write_file_atomic(
     target = Path(path)
     if not overwrite and target.exists():
         raise FileExistsRefusedError(f"{target}: already exists; refusing to overwrite it")
+    import tempfile  # about 2 ms to import: only where a file is written
+
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, mode)

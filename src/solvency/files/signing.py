@@ -14,6 +14,7 @@ asked to.
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import os
 import re
@@ -22,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from solvency.crypto.group import Rng
@@ -34,6 +34,12 @@ PUBLIC_KEY_BYTES = 32
 SIGNATURE_BYTES = 64
 MASTER_SECRET_BYTES = 32
 
+#: The DER of an Ed25519 SubjectPublicKeyInfo (RFC 8410 section 4) before its 32 key bytes.
+_ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")
+#: signing.pub exactly as ``VerifyingKey.to_pem`` (cryptography) writes it: 60 base64 characters.
+_CANONICAL_PUBLIC_PEM = re.compile(
+    rb"-----BEGIN PUBLIC KEY-----\n(MCowBQYDK2VwAyEA[A-Za-z0-9+/]{43}=)\n-----END PUBLIC KEY-----\n"
+)
 _HEX64_LINE = re.compile(r"[0-9a-f]{64}\n?")
 _SIG_LINE = re.compile(r"[0-9a-f]{128}\n?")
 
@@ -74,6 +80,8 @@ class VerifyingKey:
 
     def to_pem(self) -> bytes:
         """SubjectPublicKeyInfo PEM."""
+        from cryptography.hazmat.primitives import serialization
+
         return self._key.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
@@ -82,6 +90,18 @@ class VerifyingKey:
     def from_pem(cls, data: bytes | str) -> VerifyingKey:
         """Parse a SubjectPublicKeyInfo PEM holding an Ed25519 key; other key types are refused."""
         pem = _pem_bytes(data, "public key")
+        canonical = _CANONICAL_PUBLIC_PEM.fullmatch(pem)
+        if canonical is not None:
+            # The form every signing.pub we write has: the key is its last 32 DER bytes.
+            # Any other PEM goes to cryptography's parser below, whose import costs about
+            # 5 ms of ``solvency verify``; tests/test_signing.py checks both give the same key.
+            text = canonical.group(1)
+            der = binascii.a2b_base64(text, strict_mode=True)
+            # Re-encoding must give the same text: no second spelling of the same bytes.
+            if binascii.b2a_base64(der, newline=False) == text and len(der) == 44:
+                return cls(der[len(_ED25519_SPKI_PREFIX) :])
+        from cryptography.hazmat.primitives import serialization
+
         try:
             key = serialization.load_pem_public_key(pem)
         except (ValueError, UnsupportedAlgorithm):
@@ -116,6 +136,8 @@ class SigningKey:
         return self._key.sign(data)
 
     def verifying_key(self) -> VerifyingKey:
+        from cryptography.hazmat.primitives import serialization
+
         public = self._key.public_key()
         return VerifyingKey(
             public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
@@ -123,6 +145,8 @@ class SigningKey:
 
     def to_pem(self) -> bytes:
         """Unencrypted PKCS#8 PEM (the file itself is protected by mode 0600)."""
+        from cryptography.hazmat.primitives import serialization
+
         return self._key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
@@ -133,6 +157,8 @@ class SigningKey:
     def from_pem(cls, data: bytes | str) -> SigningKey:
         """Parse an unencrypted PKCS#8 PEM holding an Ed25519 key; other key types are refused."""
         pem = _pem_bytes(data, "private key")
+        from cryptography.hazmat.primitives import serialization
+
         try:
             key = serialization.load_pem_private_key(pem, password=None)
         except TypeError:
