@@ -28,7 +28,7 @@ const MAX_MESSAGE_BYTES = 4096;
 
 const SCHEMA = parseJson(RESERVES_V1);
 const ROW_SCHEMA = { $ref: '#/$defs/row', $defs: SCHEMA.$defs };
-const VERSION_LINE_RE = /^# solvency-reserves v([0-9]+)$/;
+const VERSION_LINE_RE = /^# solvency-reserves v(0|[1-9][0-9]*)$/;
 const ROOT_HEX_RE = /^[0-9a-f]{64}$/;
 const EPOCH_RE = /^[A-Za-z0-9._:-]{1,64}$/;
 const AMOUNT_RE = /^([0-9]+)(?:\.([0-9]+))?$/;
@@ -150,7 +150,7 @@ export function parseReserves(bytes, where = 'reserves file') {
   const first = nl < 0 ? text : text.slice(0, nl);
   const m = VERSION_LINE_RE.exec(first);
   if (nl < 0 || m === null) throw bad(`${name}, line 1: expected ${pyRepr(FIRST_LINE)}`);
-  if (BigInt(m[1]) !== 1n) {
+  if (m[1] !== '1') {
     // UnsupportedVersionError (a MalformedInputError)
     throw bad(`${name}, line 1: reserves file version ${m[1]} is not supported (this release reads version 1)`);
   }

@@ -389,6 +389,8 @@ def malformed(honest: bytes) -> dict[str, bytes]:
         "empty-file": b"",
         "no-version-line": "\n".join([header, *lines]).encode(),
         "version-2": text.replace("v1", "v2", 1).encode(),
+        "version-01": text.replace("v1", "v01", 1).encode(),
+        "version-of-5000-digits": text.replace("v1", "v" + "9" * 5000, 1).encode(),
         "version-line-only": first.encode(),
         "bom": b"\xef\xbb\xbf" + honest,
         "crlf": text.replace("\n", "\r\n").encode(),
@@ -461,8 +463,6 @@ def main() -> None:
     root = formats.RootFile.loads((out / "root.json").read_bytes())
     files = cases_for(root)
     files |= {f"malformed-{k}": v for k, v in malformed(files["honest-base"]).items()}
-    # files/reserves.py reads the version digits with int(): "v01" is read as version 1.
-    files["honest-version-line-v01"] = files["honest-base"].replace(b"v1", b"v01", 1)
     manifest: list[dict[str, Any]] = []
     here = Path.cwd()
     for name, data in files.items():
