@@ -24,6 +24,8 @@ try:
     main()
 except SystemExit:
     pass
+import gc
+print(json.dumps({"gc": [gc.isenabled(), gc.get_freeze_count() > 0]}), file=sys.stderr)
 print(json.dumps(sorted(sys.modules)), file=sys.stderr)
 """
 
@@ -77,6 +79,8 @@ def test_verify_loads_only_what_it_checks_with() -> None:
     )
     assert "VERIFIED" in result.stdout, result.stdout + result.stderr
     loaded = set(json.loads(result.stderr.splitlines()[-1]))
+    # main() paused the garbage collector for the imports; it runs again for the command
+    assert json.loads(result.stderr.splitlines()[-2]) == {"gc": [True, True]}
     assert "solvency.cli.verify_cmd" in loaded and "solvency.files.schema_check" in loaded
     unwanted_roots = {
         "jsonschema", "referencing", "rpds", "attrs", "attr", "fastjsonschema", "sqlite3",
