@@ -263,9 +263,24 @@ def sum_points(points: Iterable[Point]) -> Point:
 def masked_sum(bits: Sequence[int], points: Sequence[Point]) -> Point:
     """sum_{i : bits[i] = 1} P_i, constant-time in the bits (0 or 1, e.g. secret balances).
 
-    Every term is selected with libdecaf's constant-time ``cond_sel`` (P_i or the identity)
-    and added, so the group operations are the same whatever the bits.
+    Every term is selected in constant time (P_i or the identity) and added, so the group
+    operations are the same whatever the bits: in C by masked selects when the extension is
+    built (``_decafmsm.masked_sum``), else with libdecaf's ``cond_sel`` here
+    (``_masked_sum_py``, its twin).
     """
+    if len(bits) != len(points):
+        raise MalformedInputError("bits and points differ in length")
+    if any(b != 0 and b != 1 for b in bits):  # the same answer for every valid input
+        raise MalformedInputError("bits must be 0 or 1")
+    if _native is None:
+        return _masked_sum_py(bits, points)
+    out = Point()
+    _native.masked_sum(out.p, array("Q", [P.p for P in points]), bytes(bits))
+    return out
+
+
+def _masked_sum_py(bits: Sequence[int], points: Sequence[Point]) -> Point:
+    """``masked_sum`` through ctypes, one libdecaf ``cond_sel`` a term (the twin of the C)."""
     acc = identity()
     term = Point()
     a, t = acc.p, term.p
