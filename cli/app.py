@@ -8,6 +8,7 @@ below against the commands' own help.
 
 from __future__ import annotations
 
+import gc
 import importlib
 
 import click
@@ -78,6 +79,11 @@ class LazyGroup(ReportingGroup):
         if spec is None:
             return None
         module = importlib.import_module(f"{__package__}.{spec[0]}")
+        if not gc.isenabled():
+            # main() paused the collector for the start-up, which ends here: what the imports
+            # built stays (gc.freeze: not scanned again), the command runs collected as usual.
+            gc.freeze()
+            gc.enable()
         command: click.Command = getattr(module, spec[1])
         return command
 

@@ -113,3 +113,50 @@ def test_other_inputs_checked() -> None:
         derive.pad_seed(bytes(32), 0, 2**64)
     with pytest.raises(MalformedInputError):
         derive.pad_blinding(bytes(31), 0)
+
+
+@given(
+    ikm=st.binary(max_size=80),
+    salt=st.binary(max_size=80),
+    info=st.binary(max_size=80),
+    length=st.integers(1, 255 * 32),
+)
+@settings(max_examples=60)
+def test_hkdf_equals_cryptography(ikm: bytes, salt: bytes, info: bytes, length: int) -> None:
+    """derive's HKDF (standard library HMAC) against cryptography's, the library one."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    expected = HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(ikm)
+    assert derive._hkdf(ikm, salt, info, length) == expected
+
+
+@pytest.mark.parametrize(
+    ("ikm", "salt", "info", "length", "okm"),
+    [
+        # RFC 5869 appendix A.1 and A.3 (SHA-256)
+        (
+            "0b" * 22,
+            "000102030405060708090a0b0c",
+            "f0f1f2f3f4f5f6f7f8f9",
+            42,
+            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865",
+        ),
+        (
+            "0b" * 22,
+            "",
+            "",
+            42,
+            "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8",
+        ),
+    ],
+)
+def test_hkdf_rfc5869_vectors(ikm: str, salt: str, info: str, length: int, okm: str) -> None:
+    out = derive._hkdf(bytes.fromhex(ikm), bytes.fromhex(salt), bytes.fromhex(info), length)
+    assert out.hex() == okm
+
+
+@pytest.mark.parametrize("length", [0, -1, 255 * 32 + 1])
+def test_hkdf_refuses_impossible_lengths(length: int) -> None:
+    with pytest.raises(InvalidParameterError):
+        derive._hkdf(b"k", b"s", b"i", length)

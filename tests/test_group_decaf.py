@@ -77,6 +77,10 @@ def test_multiscalar_routines_equal_the_libsodium_twin(n: int) -> None:
     bits = [rnd.randrange(2) for _ in range(n)]
     chosen = [P for b, P in zip(bits, Ps, strict=True) if b]
     assert D.encode(D.masked_sum(bits, dPs)) == group._sum_sodium(chosen)
+    assert D.encode(D._masked_sum_py(bits, dPs)) == group._sum_sodium(chosen)
+    for every in (0, 1):
+        expected_all = group._sum_sodium(Ps if every else [])
+        assert D.encode(D.masked_sum([every] * n, dPs)) == expected_all
     assert group._sum(chosen) == group._sum_sodium(chosen)
 
 
@@ -135,6 +139,15 @@ def test_straus_equals_the_paired_twin_and_libsodium(n: int) -> None:
     assert D.encode(D.msm_table_ct([*ks, k_B], [*tables, D.BASE_TABLE])) == with_B
 
 
+def test_masked_sum_refuses_anything_but_bits() -> None:
+    Ps = [D.base(), D.base()]
+    for bad in ([0, 2], [1, 255], [0, -1], [256, 0]):
+        with pytest.raises(MalformedInputError):
+            D.masked_sum(bad, Ps)
+    with pytest.raises(MalformedInputError):
+        D.masked_sum([1], Ps)
+
+
 @_native_only
 def test_straus_refuses_unreduced_scalars_and_bad_windows() -> None:
     P = D.base()
@@ -148,6 +161,8 @@ def test_straus_refuses_unreduced_scalars_and_bad_windows() -> None:
             D._native.straus_ct(out.p, addresses, (5).to_bytes(32, "little"), w)
     with pytest.raises(ValueError, match="n addresses"):
         D._native.straus_ct(out.p, addresses, bytes(31), 4)
+    with pytest.raises(ValueError, match="0 or 1"):  # the C masked sum checks on its own too
+        D._native.masked_sum(out.p, addresses, bytes([2]))
 
 
 @_native_only

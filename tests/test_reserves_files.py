@@ -118,6 +118,11 @@ def test_empty_signature_piece_and_version_two_refused() -> None:
         ReservesFile.loads_csv(text.replace("reserves v1", "reserves v2", 1).encode())
     with pytest.raises(UnsupportedVersionError, match="version 2 is not supported"):
         ReservesFile.from_json({**_file().to_json(), "version": 2})
+    # "v01" is not read as version 1; a version of 5000 digits is refused, not a crash of int().
+    with pytest.raises(ReservesFileError, match="line 1: expected '# solvency-reserves v1'"):
+        ReservesFile.loads_csv(text.replace("reserves v1", "reserves v01", 1).encode())
+    with pytest.raises(UnsupportedVersionError, match=r"version 9{5000} is not supported"):
+        ReservesFile.loads_csv(text.replace("reserves v1", "reserves v" + "9" * 5000, 1).encode())
     with pytest.raises(MalformedInputError, match="not UTF-8"):
         ReservesFile.loads_csv(text.encode() + b"\xff")
 

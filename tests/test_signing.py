@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 from conftest import make_rng
-from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from solvency.crypto import ed25519
 from solvency.errors import MalformedInputError, VerificationError
 from solvency.files.signing import (
     SecretFileExistsError,
@@ -343,3 +344,54 @@ def test_public_pem_other_spellings_still_read() -> None:
     ):
         _same_verdict(variant)
     assert _ours(pem.replace(b"\n", b"\r\n")) == vk.raw  # still accepted, by cryptography
+
+
+def _openssl_verdict(pk: bytes, sig: bytes, msg: bytes) -> bool:
+    """cryptography's (OpenSSL's) Ed25519 verification, the library that signs."""
+    try:
+        Ed25519PublicKey.from_public_bytes(pk).verify(sig, msg)
+    except InvalidSignature:
+        return False
+    return True
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.binary(min_size=32, max_size=32), msg=st.binary(max_size=300))
+def test_libsodium_verify_equals_cryptography(seed: bytes, msg: bytes) -> None:
+    """The verifier's Ed25519 (libsodium) and the signer's (cryptography) agree on honest
+    signatures and on every single-bit flip of key, signature or message."""
+    sk = SigningKey(seed)
+    pk, sig = sk.verifying_key().raw, sk.sign(msg)
+    assert ed25519.verify(pk, sig, msg) and _openssl_verdict(pk, sig, msg)
+    for which in range(3):
+        parts = [bytearray(pk), bytearray(sig), bytearray(msg)]
+        if not parts[which]:
+            continue
+        for i in range(0, len(parts[which]), 7):
+            parts[which][i] ^= 1 << (i % 8)
+            flipped = [bytes(p) for p in parts]
+            assert ed25519.verify(*flipped) == _openssl_verdict(*flipped)
+            parts[which][i] ^= 1 << (i % 8)
+
+
+def test_small_order_keys_refused_where_openssl_accepts() -> None:
+    """The documented difference: under the identity as a public key, (R, S) = (identity, 0)
+    verifies in OpenSSL for any message; nobody could have signed it, and libsodium refuses."""
+    identity = b"\x01" + bytes(31)
+    forged = identity + bytes(32)
+    assert _openssl_verdict(identity, forged, b"any root.json")
+    assert not ed25519.verify(identity, forged, b"any root.json")
+    with pytest.raises(VerificationError):
+        VerifyingKey(identity).verify(forged, b"any root.json")
+
+
+def test_ed25519_refuses_wrong_types_and_lengths() -> None:
+    sk, vk = generate_keypair(make_rng(6))
+    sig = sk.sign(b"m")
+    assert ed25519.verify(vk.raw, sig, b"m")
+    assert not ed25519.verify(vk.raw[:31], sig, b"m")
+    assert not ed25519.verify(vk.raw, sig[:63], b"m")
+    assert not ed25519.verify(vk.raw, sig, "m")  # type: ignore[arg-type]
+    long = bytes(range(256)) * 400  # the length goes to libsodium as an unsigned long long
+    assert ed25519.verify(vk.raw, sk.sign(long), long)
+    assert not ed25519.verify(vk.raw, sk.sign(long), long[:-1] + b"\x00")

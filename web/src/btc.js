@@ -24,7 +24,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { ripemd160 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bech32, createBase58check } from '@scure/base';
-import { concat, equalBytes } from './bytes.js';
+import { concat, equalBytes, utf8 } from './bytes.js';
 import { MalformedInputError, VerificationError } from './errors.js';
 import { pyRepr } from './json.js';
 
@@ -41,7 +41,7 @@ const MAX_WITNESS_SCRIPT = 3600;
 const OP_CHECKMULTISIG = 0xae;
 const OP_1 = 0x51;
 const MAX_MESSAGE_BYTES = 4096;
-const MAGIC = new TextEncoder().encode('\x18Bitcoin Signed Message:\n');
+const MAGIC = utf8('\x18Bitcoin Signed Message:\n');
 
 export const NETWORKS = {
   bitcoin: { name: 'bitcoin', p2pkhVersion: 0x00, p2shVersion: 0x05, hrp: 'bc' },

@@ -12,12 +12,11 @@
 // Public data only.
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { bytesToHex, concat, hexToBytes } from './bytes.js';
+import { bytesToHex, concat, hexToBytes, utf8 } from './bytes.js';
 import { MalformedInputError, VerificationError } from './errors.js';
 
 const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
 const SIGNATURE_RE = /^0x[0-9a-f]{130}$/;
-const utf8 = (s) => new TextEncoder().encode(s);
 
 /** EIP-55: the checksummed spelling of a 40-hex-digit address body. */
 function checksummed(body) {
@@ -57,7 +56,7 @@ export function personalDigest(message) {
 export function recoverAddress(message, signature) {
   if (signature.length !== 65) throw new MalformedInputError('signature: expected 65 bytes');
   const v = signature[64];
-  const recid = (v < 27 ? v : v - 27);
+  const recid = v < 27 ? v : v - 27;
   let Q;
   try {
     Q = secp256k1.Signature.fromBytes(signature.subarray(0, 64), 'compact').addRecoveryBit(recid).recoverPublicKey(personalDigest(message));

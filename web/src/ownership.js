@@ -19,7 +19,7 @@
 // address type (taproot, nested P2SH-P2WSH, BIP-322, ...), a message that is not exactly M, a
 // signature that does not parse or does not recover the address's key. Public data only.
 import * as btc from './btc.js';
-import { bytesToHex, equalBytes, hexToBytes } from './bytes.js';
+import { bytesToHex, equalBytes, hexToBytes, utf8 } from './bytes.js';
 import { MalformedInputError, VerificationError } from './errors.js';
 import { checkAddress, parseEvmSignature, recoverAddress } from './evm.js';
 import { pyRepr } from './json.js';
@@ -44,7 +44,6 @@ const BIP137_HEADERS = {
 const KEY_ADDRESS_KIND = { [btc.P2PKH]: btc.P2PKH, [btc.P2SH]: btc.P2SH_P2WPKH, [btc.P2WPKH]: btc.P2WPKH };
 
 const fail = (msg) => new VerificationError(msg);
-const utf8 = (s) => new TextEncoder().encode(s);
 
 /** ownership.address_key: the spelling under which two rows' addresses are the same (EVM hex
  * is case-blind). */

@@ -9,6 +9,7 @@
 // Every row is checked against the schema reserves-v1.json#/$defs/row. Errors name the file,
 // the row (data rows count from 1, with the file line where the row starts) and the column;
 // nothing is normalised.
+import { bytesToHex, hexToBytes, utf8 } from './bytes.js';
 import { MalformedInputError } from './errors.js';
 import { forbiddenKind } from './formats.js';
 import { badUtf8, parseJson, pyRepr } from './json.js';
@@ -28,7 +29,7 @@ const MAX_MESSAGE_BYTES = 4096;
 
 const SCHEMA = parseJson(RESERVES_V1);
 const ROW_SCHEMA = { $ref: '#/$defs/row', $defs: SCHEMA.$defs };
-const VERSION_LINE_RE = /^# solvency-reserves v([0-9]+)$/;
+const VERSION_LINE_RE = /^# solvency-reserves v(0|[1-9][0-9]*)$/;
 const ROOT_HEX_RE = /^[0-9a-f]{64}$/;
 const EPOCH_RE = /^[A-Za-z0-9._:-]{1,64}$/;
 const AMOUNT_RE = /^([0-9]+)(?:\.([0-9]+))?$/;
@@ -44,8 +45,7 @@ export function ownershipMessage(exchange, epoch, rootHash) {
   checkExchange(exchange);
   if (typeof epoch !== 'string' || !EPOCH_RE.test(epoch)) throw bad('epoch: expected 1-64 characters of A-Z a-z 0-9 . _ : -');
   if (!(rootHash instanceof Uint8Array) || rootHash.length !== 32) throw bad('root hash: expected 32 bytes');
-  const hex = Array.from(rootHash, (b) => b.toString(16).padStart(2, '0')).join('');
-  return [MESSAGE_TITLE, `exchange: ${exchange}`, `epoch: ${epoch}`, `root: ${hex}`].join('\n');
+  return [MESSAGE_TITLE, `exchange: ${exchange}`, `epoch: ${epoch}`, `root: ${bytesToHex(rootHash)}`].join('\n');
 }
 
 /** reserves.parse_ownership_message: {exchange, epoch, rootHex}; MalformedInputError unless
@@ -62,8 +62,7 @@ export function parseOwnershipMessage(text) {
   checkExchange(exchange);
   if (!EPOCH_RE.test(epoch)) throw bad('message: the epoch is not a valid epoch id');
   if (!ROOT_HEX_RE.test(root)) throw bad('message: the root is not 64 lowercase hex digits');
-  const rootHash = Uint8Array.from(root.match(/../g), (h) => parseInt(h, 16));
-  if (ownershipMessage(exchange, epoch, rootHash) !== text) throw bad('message: not in canonical form');
+  if (ownershipMessage(exchange, epoch, hexToBytes(root)) !== text) throw bad('message: not in canonical form');
   return { exchange, epoch, rootHex: root };
 }
 
@@ -117,7 +116,7 @@ function rowFromFields(d, row, line) {
   const error = firstError(ROW_SCHEMA, d);
   if (error !== null) throw bad(`${where}, column ${error}`.replace('column document: ', ''));
   const message = d.message;
-  if (new TextEncoder().encode(message).length > MAX_MESSAGE_BYTES) throw bad(`${where}, column message: longer than 4096 UTF-8 bytes`);
+  if (utf8(message).length > MAX_MESSAGE_BYTES) throw bad(`${where}, column message: longer than 4096 UTF-8 bytes`);
   if (/[^\P{Cc}\n]/u.test(message)) throw bad(`${where}, column message: contains a control character`);
   return {
     asset: d.asset,
@@ -150,7 +149,7 @@ export function parseReserves(bytes, where = 'reserves file') {
   const first = nl < 0 ? text : text.slice(0, nl);
   const m = VERSION_LINE_RE.exec(first);
   if (nl < 0 || m === null) throw bad(`${name}, line 1: expected ${pyRepr(FIRST_LINE)}`);
-  if (BigInt(m[1]) !== 1n) {
+  if (m[1] !== '1') {
     // UnsupportedVersionError (a MalformedInputError)
     throw bad(`${name}, line 1: reserves file version ${m[1]} is not supported (this release reads version 1)`);
   }

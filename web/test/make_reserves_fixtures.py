@@ -25,7 +25,9 @@ flip (XOR 0x20) of each of its letters, each with the verdict of ``ReservesFile.
 then ``verify_reserves`` in this process, mapped to status and message as the CLI maps them
 (VerificationError: failed; any other SolvencyError: error; one line), and the totals when
 the flipped file still verifies (a balance digit or a lone row's block hash, which no
-signature covers).
+signature covers); and ``csv-fuzz.json``: random texts of CSV pieces (quotes, commas, line
+ends, semicolons, a valid row's fields) after the version line, each with the verdict of
+``ReservesFile.loads_csv`` (the reader alone).
 
 Run by web/test/reserves.test.js.
 """
@@ -38,6 +40,7 @@ import hashlib
 import io
 import json
 import os
+import random
 import shutil
 import sys
 from collections.abc import Callable
@@ -389,6 +392,8 @@ def malformed(honest: bytes) -> dict[str, bytes]:
         "empty-file": b"",
         "no-version-line": "\n".join([header, *lines]).encode(),
         "version-2": text.replace("v1", "v2", 1).encode(),
+        "version-01": text.replace("v1", "v01", 1).encode(),
+        "version-of-5000-digits": text.replace("v1", "v" + "9" * 5000, 1).encode(),
         "version-line-only": first.encode(),
         "bom": b"\xef\xbb\xbf" + honest,
         "crlf": text.replace("\n", "\r\n").encode(),
@@ -446,6 +451,44 @@ def flips(root: formats.RootFile, data: bytes) -> list[dict[str, Any]]:
     return out
 
 
+def csv_fuzz(honest: bytes, count: int = 3000) -> list[dict[str, Any]]:
+    """Random files (seeded: the same every run) and the reader's verdict: rows of ten fields,
+    each a valid row's value or a string of CSV pieces, quoted or not, then now and then a
+    piece dropped in anywhere."""
+    first, header, rest = honest.decode().split("\n", 2)
+    valid = next(csv.reader(io.StringIO(rest, newline="")))
+    pieces = [",", '"', '""', "\n", ";", " ", "a", "\u00e9", "\x00", "\t", "0", "x"]
+    rng = random.Random(20261206)  # noqa: S311 - test data, not a secret
+
+    def field(col: int) -> str:
+        value = (
+            valid[col]
+            if rng.random() < 0.7
+            else "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+        )
+        if rng.random() < 0.3 or any(c in value for c in ',"\n'):
+            return '"' + value.replace('"', '""') + '"' if rng.random() < 0.9 else value
+        return value
+
+    out = []
+    for _ in range(count):
+        rows = [",".join(field(c) for c in range(10)) for _ in range(rng.randint(0, 3))]
+        text = first + "\n" + (header + "\n" if rng.random() < 0.9 else "") + "\n".join(rows)
+        if rng.random() < 0.9:
+            text += "\n"
+        while rng.random() < 0.3:
+            at = rng.randint(len(first) + 1, len(text))
+            text = text[:at] + rng.choice(pieces) + text[at:]
+        case: dict[str, Any] = {"text": text, "status": "ok", "error": None, "rows": None}
+        try:
+            parsed = ReservesFile.loads_csv(text.encode(), "reserves.csv").rows
+            case["rows"] = [r.to_csv_fields() for r in parsed]
+        except SolvencyError as e:
+            case |= {"status": "error", "error": str(e)}
+        out.append(case)
+    return out
+
+
 def main() -> None:
     out = Path(sys.argv[1]).resolve()
     if out.exists():
@@ -461,8 +504,6 @@ def main() -> None:
     root = formats.RootFile.loads((out / "root.json").read_bytes())
     files = cases_for(root)
     files |= {f"malformed-{k}": v for k, v in malformed(files["honest-base"]).items()}
-    # files/reserves.py reads the version digits with int(): "v01" is read as version 1.
-    files["honest-version-line-v01"] = files["honest-base"].replace(b"v1", b"v01", 1)
     manifest: list[dict[str, Any]] = []
     here = Path.cwd()
     for name, data in files.items():
@@ -491,6 +532,8 @@ def main() -> None:
         )
     flipped = flips(root, files["honest-small"])
     (out / "flips.json").write_text(json.dumps(flipped) + "\n", encoding="utf-8")
+    fuzz = csv_fuzz(files["honest-base"])
+    (out / "csv-fuzz.json").write_text(json.dumps(fuzz) + "\n", encoding="utf-8")
     doc = {"format": "solvency-web-reserves-fixtures", "cases": manifest}
     (out / "manifest.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
 

@@ -152,3 +152,22 @@ test('every bit flip and letter case flip of a reserves file: the Python verdict
     assert.deepEqual(out, { status: f.status, error: f.error, proven_units: f.proven_units }, `byte ${f.at} ^ ${f.xor}`);
   }
 });
+
+// Random files of CSV pieces (quotes, commas, line ends, a valid row's values) read by the JS
+// reader and by ReservesFile.loads_csv: the same error, or the same fields in every row.
+test('3000 random CSV files: the reader gives the Python error or the same rows', { skip: fx.skip }, () => {
+  const cases = JSON.parse(fs.readFileSync(path.join(fx.dir, 'csv-fuzz.json'), 'utf8'));
+  assert.ok(cases.some((c) => c.status === 'ok') && cases.some((c) => c.status === 'error'));
+  for (const c of cases) {
+    let out;
+    try {
+      const { rows } = parseReserves(new TextEncoder().encode(c.text), 'reserves.csv');
+      const fields = rows.map((r) => [r.asset, r.chain, r.address, r.balance, r.height.toString(), r.block_hash, r.scheme, r.message, r.signatures.join(';'), r.script]);
+      out = { status: 'ok', error: null, rows: fields };
+    } catch (e) {
+      if (e.name !== 'MalformedInputError') throw e;
+      out = { status: 'error', error: e.message, rows: null };
+    }
+    assert.deepEqual(out, { status: c.status, error: c.error, rows: c.rows }, JSON.stringify(c.text));
+  }
+});

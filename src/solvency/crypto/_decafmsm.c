@@ -6,6 +6,7 @@
  * straus_ct, straus_tabled_ct: CONSTANT-time sum_i k_i P_i (secret scalars) by Straus's
  *   interleaved windows over libdecaf's point_add, point_double and point_negate, with
  *   constant-time recoding and table reads of our own (see "constant-time Straus" below).
+ * masked_sum: CONSTANT-time sum of the points whose (secret) bit is 1, by masked selects.
  * msm_pairs_ct, msm_table_ct, fold (tables = 1): CONSTANT-time loops over libdecaf's
  *   constant-time point_double_scalarmul, point_scalarmul and precomputed_scalarmul; the C
  *   only saves the per-term ctypes calls, it adds no arithmetic of its own.
@@ -705,6 +706,60 @@ done:
     return result;
 }
 
+/* masked_sum(out, points, bits): out = sum of the P_i whose bit (one byte each, 0 or 1) is
+ * 1, CONSTANT-time in the bits (the prover's bits of v, for its commitment A): each term is
+ * the identity or P_i by a masked select and is added either way. One check of all the bytes
+ * together refuses anything but 0 and 1 (it reveals only that some byte was invalid). */
+static PyObject *masked_sum(PyObject *self, PyObject *args) {
+    unsigned long long out_addr;
+    Py_buffer pts, bits;
+    if (point_add == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "bind() was not called");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "Ky*y*", &out_addr, &pts, &bits))
+        return NULL;
+    PyObject *result = NULL;
+    uint8_t *work = NULL;
+    size_t n = (size_t)pts.len / sizeof(uint64_t);
+    if ((size_t)pts.len != n * sizeof(uint64_t) || (size_t)bits.len != n) {
+        PyErr_SetString(PyExc_ValueError, "need n point addresses and n bits");
+        goto done;
+    }
+    {
+        const uint8_t *B = (const uint8_t *)bits.buf;
+        uint8_t any = 0;
+        for (size_t i = 0; i < n; i++)
+            any |= B[i];
+        if (any > 1) {
+            PyErr_SetString(PyExc_ValueError, "bits must be 0 or 1");
+            goto done;
+        }
+        work = aligned_points(2);
+        if (!work) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        const uint8_t *const *P = (const uint8_t *const *)pts.buf;
+        uint8_t *acc = work, *term = work + POINT_SIZE;
+        memcpy(acc, identity_lanes, POINT_SIZE);
+        for (size_t i = 0; i < n; i++) {
+            memcpy(term, identity_lanes, POINT_SIZE);
+            masked_copy((lanes_t *)term, (const lanes_t *)P[i], (uint64_t)0 - (uint64_t)B[i]);
+            point_add(acc, acc, term);
+        }
+        memcpy((void *)(uintptr_t)out_addr, acc, POINT_SIZE);
+        wipe(work, 2 * POINT_SIZE);
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    free(work);
+    PyBuffer_Release(&pts);
+    PyBuffer_Release(&bits);
+    return result;
+}
+
 /* straus_counts(): (additions, doublings, negations, table entries scanned, digits recoded)
  * done by straus_ct since the last call; resets them. */
 static PyObject *straus_counts(PyObject *self, PyObject *args) {
@@ -727,6 +782,8 @@ static PyMethodDef methods[] = {
     {"straus_tabled_ct", straus_tabled_ct, METH_VARARGS,
      "out = sum k_i P_i from straus_tables' tables, constant-time."},
     {"straus_tables", straus_tables, METH_VARARGS, "Build Straus tables of points."},
+    {"masked_sum", masked_sum, METH_VARARGS,
+     "out = sum of the points whose bit is 1, constant-time in the bits."},
     {"straus_counts", straus_counts, METH_NOARGS,
      "Operations done by straus_ct since the last call (a test's view of its control flow)."},
     {"fold", fold, METH_VARARGS, "out_i = P_i + k_i Q_i (see the source)."},

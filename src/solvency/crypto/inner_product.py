@@ -140,7 +140,9 @@ def _prove(
     P_G, P_H = list(G), list(H)
     # Q = w B: its terms c_L Q and c_R Q join the sums for L and R (B and its table).
     B, T_B = ops.decode(BASEPOINT), ops.base_table()
-    sigma, sigma_inv = list(G_factors), [group.invert(g) for g in G_factors]
+    if any(g % L == 0 for g in G_factors):
+        raise MalformedInputError("zero has no inverse")
+    sigma, sigma_inv = list(G_factors), _batch_invert(G_factors)
     tau, tau_inv = list(H_factors), list(H_factors_inv)
     L_vec: list[bytes] = []
     R_vec: list[bytes] = []

@@ -22,7 +22,6 @@ name the earlier row of a duplicate), which holds each id string and its row num
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -248,6 +247,8 @@ def iter_ledger(
     debt_totals: list[int] | None = [0] * len(specs) if signed else None
     seen: dict[str, int] | None = {} if check_duplicates else None
     rows = 0
+    import csv  # not loaded by commands that read no ledger (``solvency verify``)
+
     with secure_io.open_regular_file(path, "ledger") as fh:
         reader = csv.reader(_decoded_lines(fh, name, digest), strict=True)
         try:
@@ -284,6 +285,8 @@ def write_ledger(
     path: str | os.PathLike[str], assets: Sequence[AssetSpec], rows: Iterable[LedgerRow]
 ) -> None:
     """Write a ledger CSV that ``iter_ledger`` reads back to the same units (examples, tests)."""
+    import csv
+
     specs = check_assets(assets)
     with (
         secure_io.open_private_writer(path) as raw,  # balances: private (0600)

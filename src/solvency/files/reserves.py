@@ -64,7 +64,8 @@ MAX_EXCHANGE_CHARS = 64
 #: A reserves file this large is refused rather than read (a few hundred bytes a row).
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
-_VERSION_LINE_RE = re.compile(r"# solvency-reserves v([0-9]+)")
+# The version as written: no leading zeros (not read as 1) and never int() (unbounded digits).
+_VERSION_LINE_RE = re.compile(r"# solvency-reserves v(0|[1-9][0-9]*)")
 _ROOT_HEX_RE = re.compile(r"[0-9a-f]{64}")
 _EPOCH_RE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
@@ -269,7 +270,7 @@ class ReservesFile:
         m = _VERSION_LINE_RE.fullmatch(first)
         if not sep or m is None:
             raise ReservesFileError(f"{name}, line 1: expected {FIRST_LINE!r}")
-        if int(m.group(1)) != VERSION:
+        if m.group(1) != str(VERSION):
             raise UnsupportedVersionError(
                 f"{name}, line 1: reserves file version {m.group(1)} is not supported "
                 f"(this release reads version {VERSION})"

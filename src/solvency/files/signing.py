@@ -6,7 +6,8 @@ signature as 128 lowercase hex digits and a newline. A user or auditor checks
 
     Ed25519.Verify(pk, root_json_bytes, sig) == true
 
-with the exchange's public key ``pk`` (SubjectPublicKeyInfo PEM). The private key is stored as
+with the exchange's public key ``pk`` (SubjectPublicKeyInfo PEM); ``cryptography`` signs and
+writes keys, libsodium verifies (``solvency.crypto.ed25519`` says why). The private key is stored as
 unencrypted PKCS#8 PEM and the per-deployment ``master_secret`` (section 3) as 64 hex digits
 and a newline; both are written with mode 0600, atomically, never over an existing file unless
 asked to.
@@ -21,13 +22,15 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-
+from solvency.crypto import ed25519
 from solvency.crypto.group import Rng
 from solvency.errors import MalformedInputError, VerificationError
 from solvency.files import secure_io
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 SEED_BYTES = 32
 PUBLIC_KEY_BYTES = 32
@@ -50,19 +53,14 @@ SecretFileExistsError = secure_io.FileExistsRefusedError
 
 @dataclass(frozen=True)
 class VerifyingKey:
-    """An Ed25519 public key (32 bytes)."""
+    """An Ed25519 public key (32 bytes), checked through libsodium (``crypto.ed25519``: the
+    verifier does not load ``cryptography``, which signs)."""
 
     raw: bytes
-    _key: Ed25519PublicKey = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.raw, bytes) or len(self.raw) != PUBLIC_KEY_BYTES:
             raise MalformedInputError(f"public key: expected {PUBLIC_KEY_BYTES} bytes")
-        try:
-            key = Ed25519PublicKey.from_public_bytes(self.raw)
-        except ValueError:
-            raise MalformedInputError("public key: not a valid Ed25519 public key") from None
-        object.__setattr__(self, "_key", key)
 
     def verify(self, signature: bytes, data: bytes) -> None:
         """Return None when ``signature`` is a valid signature of ``data``; raise otherwise."""
@@ -70,19 +68,16 @@ class VerifyingKey:
             raise MalformedInputError(f"signature: expected {SIGNATURE_BYTES} bytes")
         if not isinstance(data, bytes):
             raise MalformedInputError("signed data: expected bytes")
-        try:
-            # Ed25519.Verify(pk, data, signature)
-            self._key.verify(signature, data)
-        except InvalidSignature:
-            raise VerificationError(
-                "signature does not verify under the given public key"
-            ) from None
+        # Ed25519.Verify(pk, data, signature)
+        if not ed25519.verify(self.raw, signature, data):
+            raise VerificationError("signature does not verify under the given public key")
 
     def to_pem(self) -> bytes:
         """SubjectPublicKeyInfo PEM."""
         from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-        return self._key.public_bytes(
+        return Ed25519PublicKey.from_public_bytes(self.raw).public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
 
@@ -100,7 +95,9 @@ class VerifyingKey:
             # Re-encoding must give the same text: no second spelling of the same bytes.
             if binascii.b2a_base64(der, newline=False) == text and len(der) == 44:
                 return cls(der[len(_ED25519_SPKI_PREFIX) :])
+        from cryptography.exceptions import UnsupportedAlgorithm
         from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
         try:
             key = serialization.load_pem_public_key(pem)
@@ -125,6 +122,9 @@ class SigningKey:
     _key: Ed25519PrivateKey = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # cryptography signs: loaded by the exchange's commands only, not by verify.
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         if not isinstance(self.seed, bytes) or len(self.seed) != SEED_BYTES:
             raise MalformedInputError(f"private key: expected a {SEED_BYTES}-byte seed")
         object.__setattr__(self, "_key", Ed25519PrivateKey.from_private_bytes(self.seed))
@@ -157,7 +157,9 @@ class SigningKey:
     def from_pem(cls, data: bytes | str) -> SigningKey:
         """Parse an unencrypted PKCS#8 PEM holding an Ed25519 key; other key types are refused."""
         pem = _pem_bytes(data, "private key")
+        from cryptography.exceptions import UnsupportedAlgorithm
         from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
         try:
             key = serialization.load_pem_private_key(pem, password=None)
