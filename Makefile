@@ -81,17 +81,33 @@ browser-deps:
 	  fi; \
 	fi
 
+# The Node tests that read the fixtures made by web/test/make_fixtures.py (they name
+# SOLVENCY_WEB_FIXTURES), and the others. The others (the dalek vectors and their byte flips,
+# Merlin, the coverage relation) run while the fixtures are made; then the fixture tests and
+# the browser test run side by side (the browser's output is shown when it ends).
+WEB_FIXTURE_TESTS = $(patsubst web/%,%,$(shell grep -l SOLVENCY_WEB_FIXTURES web/test/*.test.js))
+WEB_UNIT_TESTS = $(filter-out $(WEB_FIXTURE_TESTS),$(patsubst web/%,%,$(wildcard web/test/*.test.js)))
+NODE_TEST = node --test --test-concurrency=2
+
 web-test: $(STAMP)
 	@if [ "$(NODE_OK)" != yes ]; then \
 	  echo "SKIPPED: web verifier tests (Node and browser): node >= 20.19 not found"; exit 0; \
 	fi; \
 	$(MAKE) --no-print-directory $(WEB_STAMP) browser-deps && \
 	(cd web && node build.mjs --check) && \
-	$(BIN)/python web/test/make_fixtures.py $(WEB_FIXTURES) && \
-	(cd web && SOLVENCY_WEB_FIXTURES=$(CURDIR)/$(WEB_FIXTURES) npm test) && \
+	mkdir -p web/test-artifacts && \
+	{ $(BIN)/python web/test/make_fixtures.py $(WEB_FIXTURES) 2>web/test-artifacts/fixtures.log & fx=$$!; \
+	  (cd web && $(NODE_TEST) $(WEB_UNIT_TESTS)); unit=$$?; \
+	  wait $$fx; made=$$?; cat web/test-artifacts/fixtures.log; \
+	  [ $$unit = 0 ] && [ $$made = 0 ]; } && \
+	export SOLVENCY_WEB_FIXTURES=$(CURDIR)/$(WEB_FIXTURES) && \
 	if command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ -n "$$CHROMIUM" ]; then \
-	  (cd web && SOLVENCY_WEB_FIXTURES=$(CURDIR)/$(WEB_FIXTURES) npm run test:browser); \
+	  { (cd web && npm run --silent test:browser) >web/test-artifacts/browser.log 2>&1 & br=$$!; \
+	    (cd web && $(NODE_TEST) $(WEB_FIXTURE_TESTS)); node=$$?; \
+	    wait $$br; browser=$$?; echo "--- the browser test:"; cat web/test-artifacts/browser.log; \
+	    [ $$node = 0 ] && [ $$browser = 0 ]; }; \
 	else \
+	  (cd web && $(NODE_TEST) $(WEB_FIXTURE_TESTS)) && \
 	  echo "SKIPPED: web verifier browser test: chromium not found (apt-get install chromium)"; \
 	fi
 

@@ -9,11 +9,15 @@ Each command runs as a fresh subprocess; reported are the median, min and max wa
 ``--repeat`` runs, their CPU time (user + system, from ``RUSAGE_CHILDREN``, which a shared
 machine slows much less than the wall clock), the backend in use, and the load average before
 and after, since the machine may be shared. ``--backend sodium`` (repeatable) measures the
-libsodium twin as well, ``python -c pass`` is timed alongside as the floor under any command.
+libsodium twin as well, ``python -c pass`` is timed alongside as the floor under any command
+(with ``--skip-demo``, in the same rounds as verify: one run of each in turn). ``--baseline
+PYTHON`` times verify, in the same rounds, with another installation's interpreter (say an
+older checkout's venv), for a before/after measured under the same load.
 
 Prints a table and writes JSON (benchmarks/results/cli.json unless ``--out`` says otherwise).
 
     python benchmarks/bench_cli.py [--repeat 3] [--verify-repeat 11] [--backend sodium]
+        [--skip-demo] [--baseline PYTHON]
 """
 
 from __future__ import annotations
@@ -63,7 +67,37 @@ def _series(
 ) -> dict[str, Any]:
     load_before = os.getloadavg()
     runs = [_run(cmd, env) for _ in range(repeat)]
+    return _row(name, backend, runs, target, load_before, os.getloadavg())
+
+
+#: (name, backend, command, environment, target) of one command timed in rounds
+Series = tuple[str, str, list[str], dict[str, str], float | None]
+
+
+def _interleaved(series: list[Series], repeat: int) -> list[dict[str, Any]]:
+    """Rows for several commands run in turn, one of each per round, ``repeat`` rounds: a
+    burst of load on the shared machine then slows all of them alike."""
+    load_before = os.getloadavg()
+    runs: list[list[tuple[float, float]]] = [[] for _ in series]
+    for _ in range(repeat):
+        for i, (_, _, cmd, env, _) in enumerate(series):
+            runs[i].append(_run(cmd, env))
     load_after = os.getloadavg()
+    return [
+        _row(name, backend, r, target, load_before, load_after)
+        for (name, backend, _, _, target), r in zip(series, runs, strict=True)
+    ]
+
+
+def _row(
+    name: str,
+    backend: str,
+    runs: list[tuple[float, float]],
+    target: float | None,
+    load_before: tuple[float, float, float],
+    load_after: tuple[float, float, float],
+) -> dict[str, Any]:
+    repeat = len(runs)
     walls = [w for w, _ in runs]
     median = statistics.median(walls)
     return {
@@ -111,6 +145,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="also measure this backend (the automatic one always is)")  # fmt: skip
     ap.add_argument("--skip-demo", action="store_true", help="only the verify figure")
     ap.add_argument(
+        "--baseline",
+        metavar="PYTHON",
+        help="also time verify with this interpreter (another checkout's venv), interleaved",
+    )
+    ap.add_argument(
         "--out", type=Path, default=Path(__file__).resolve().parent / "results" / "cli.json"
     )
     args = ap.parse_args(argv)
@@ -122,7 +161,11 @@ def main(argv: list[str] | None = None) -> int:
     backends = [group.BACKEND, *(b for b in args.backend if b != group.BACKEND)]
     rows: list[dict[str, Any]] = []
     floor_env = dict(os.environ)
-    rows.append(_series("python -c pass", "-", [sys.executable, "-c", "pass"], floor_env, 11, None))
+    floor = [sys.executable, "-c", "pass"]
+    if args.skip_demo:
+        floor_env.pop("PYTHONDONTWRITEBYTECODE", None)
+    else:
+        rows.append(_series("python -c pass", "-", floor, floor_env, 11, None))
     with tempfile.TemporaryDirectory(prefix="solvency-bench-cli-") as tmp:
         for backend in backends:
             env = {**os.environ, "SOLVENCY_BACKEND": backend}
@@ -134,16 +177,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"building the height-{HEIGHT} fixture on {backend} ...", file=sys.stderr)
             verify_cmd = _verify_fixture(work, env)
             _run(verify_cmd, env)  # warm-up: bytecode caches and the page cache
-            rows.append(
-                _series(
-                    f"solvency verify (height {HEIGHT}, 3 assets)",
-                    backend,
-                    verify_cmd,
-                    env,
-                    args.verify_repeat,
-                    TARGET_VERIFY_S,
-                )
-            )
+            name = f"solvency verify (height {HEIGHT}, 3 assets)"
+            series: list[Series] = [(name, backend, verify_cmd, env, TARGET_VERIFY_S)]
+            if args.skip_demo and backend == backends[0]:
+                # with the interpreter's floor in the same rounds
+                series.append(("python -c pass", "-", floor, floor_env, None))
+            if args.baseline:
+                code = "import sys; from solvency.cli.main import main; main()"
+                baseline = [args.baseline, "-c", code, *verify_cmd[len(_solvency()) :]]
+                _run(baseline, env)
+                series.append((f"{name} [baseline]", backend, baseline, env, None))
+            rows += _interleaved(series, args.verify_repeat)
             if not args.skip_demo:
                 print(f"running solvency demo on {backend} ...", file=sys.stderr)
                 demo = [*_solvency(), "demo", "--users", "200", "--assets", "3", "-q", "--json"]
@@ -158,11 +202,11 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 )
 
-    print(f"{'command':<40}{'backend':>8}{'median':>10}{'min':>9}{'cpu':>9}{'target':>8}  load")
+    print(f"{'command':<50}{'backend':>8}{'median':>10}{'min':>9}{'cpu':>9}{'target':>8}  load")
     for r in rows:
         target = "" if r["target_s"] is None else f"{r['target_s']:g} s"
         print(
-            f"{r['name']:<40}{r['backend']:>8}{r['median_wall_s']:>9.3f}s{r['min_wall_s']:>8.3f}s"
+            f"{r['name']:<50}{r['backend']:>8}{r['median_wall_s']:>9.3f}s{r['min_wall_s']:>8.3f}s"
             f"{r['median_cpu_s']:>8.3f}s{target:>8}  "
             f"{r['load_before'][0]:.2f} -> {r['load_after'][0]:.2f}"
         )
@@ -171,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         "version": 1,
         "results": rows,
         "cpu_count": os.cpu_count(),
+        "baseline_python": args.baseline,
         "environment": {"python": platform.python_version(), "platform": platform.platform()},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

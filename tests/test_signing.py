@@ -392,3 +392,6 @@ def test_ed25519_refuses_wrong_types_and_lengths() -> None:
     assert not ed25519.verify(vk.raw[:31], sig, b"m")
     assert not ed25519.verify(vk.raw, sig[:63], b"m")
     assert not ed25519.verify(vk.raw, sig, "m")  # type: ignore[arg-type]
+    long = bytes(range(256)) * 400  # the length goes to libsodium as an unsigned long long
+    assert ed25519.verify(vk.raw, sk.sign(long), long)
+    assert not ed25519.verify(vk.raw, sk.sign(long), long[:-1] + b"\x00")

@@ -187,8 +187,14 @@ export class Page {
         const v = document.getElementById('verdict');
         const t = document.getElementById('time');
         const rows = [...document.querySelectorAll('#balances tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent));
+        const reserves = document.getElementById('reserves-result');
         return { status: v.dataset.status, text: v.textContent, seconds: Number(t.dataset.seconds ?? 'NaN'),
                  balances: rows, fault: document.getElementById('file-at-fault').textContent,
+                 reserves: reserves && !reserves.classList.contains('hidden')
+                   ? { exchange: document.getElementById('out-exchange').textContent,
+                       sha256: document.getElementById('out-reserves-sha').textContent,
+                       assets: [...document.querySelectorAll('#reserves-table tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent)) }
+                   : null,
                  resources: performance.getEntriesByType('resource').length };
       })()`);
       if (['verified', 'failed', 'error'].includes(v.status)) return v;

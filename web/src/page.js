@@ -1,10 +1,13 @@
-// The page: four file slots (or one drop of all four), then the verdict, the balances, the
-// reason on failure and the time taken. Files are read with the File API; nothing is sent
+// The page: four file slots (or one drop of all four), optionally the log's two and the proof
+// of reserves' three, then the verdict, the balances, the reserves per asset, the reason on
+// failure and the time taken. Files are read with the File API; nothing is sent
 // anywhere (the page's Content-Security-Policy forbids every request).
 import { verifyFiles } from './verify.js';
 
 const SLOTS = ['proof', 'root', 'sig', 'pubkey'];
 const LOG_SLOTS = ['checkpoint', 'logProof'];
+const RESERVES_SLOTS = ['solvency', 'solvencySig', 'reserves'];
+const ALL_SLOTS = [...SLOTS, ...LOG_SLOTS, ...RESERVES_SLOTS];
 const LABELS = {
   proof: 'your proof file',
   root: 'root.json',
@@ -12,6 +15,9 @@ const LABELS = {
   pubkey: 'signing.pub',
   checkpoint: 'the log checkpoint',
   logProof: 'the log inclusion proof',
+  solvency: 'solvency.json',
+  solvencySig: 'solvency.json.sig',
+  reserves: 'reserves.csv',
 };
 const files = {};
 const $ = (id) => document.getElementById(id);
@@ -24,12 +30,18 @@ async function readFile(file) {
 function classify(f) {
   const head = new TextDecoder().decode(f.bytes.subarray(0, 4096));
   if (head.trimStart().startsWith('-----BEGIN')) return 'pubkey';
-  if (/^[0-9a-f]{128}\n?$/.test(head)) return 'sig';
+  // Both signatures look alike: solvency.json's is told by its name (solvency.json.sig).
+  if (/^[0-9a-f]{128}\n?$/.test(head)) return /solvency/i.test(f.name) ? 'solvencySig' : 'sig';
+  if (head.startsWith('# solvency-reserves')) return 'reserves';
+  // Its format name comes after the (sorted, long) assets: look at the whole file.
+  if (f.bytes.length < 1 << 24 && new TextDecoder().decode(f.bytes).includes('"solvency-reserves-proof"')) return 'solvency';
   if (head.includes('\n\n\u2014 ')) return 'checkpoint';
   if (head.includes('"solvency-log-inclusion-proof"')) return 'logProof';
   if (head.includes('"solvency-root"')) return 'root';
   if (head.includes('"solvency-inclusion-proof"')) return 'proof';
+  if (/solvency.*\.sig$/i.test(f.name)) return 'solvencySig';
   if (/\.sig$/i.test(f.name)) return 'sig';
+  if (/\.csv$/i.test(f.name)) return 'reserves';
   if (/\.(pub|pem)$/i.test(f.name)) return 'pubkey';
   if (/^root\.json$/i.test(f.name)) return 'root';
   if (/checkpoint/i.test(f.name)) return 'checkpoint';
@@ -67,6 +79,7 @@ function show(outcome) {
   $('out-log').firstElementChild.textContent = outcome.log
     ? `${outcome.log.checkpoint.origin}, size ${outcome.log.checkpoint.tree_size}, root ${outcome.log.checkpoint.root_hash} (entry ${outcome.log.leaf_index})`
     : '';
+  showReserves(outcome);
   const table = $('balances');
   const body = table.tBodies[0];
   body.replaceChildren();
@@ -97,6 +110,44 @@ function show(outcome) {
   time.textContent = `Checked in ${outcome.verify_seconds.toFixed(2)} s on this computer.`;
 }
 
+/** The reserves per asset as `solvency verify --solvency --reserves` prints them. */
+function showReserves(outcome) {
+  const r = outcome.reserves;
+  $('reserves-result').classList.toggle('hidden', !r);
+  setText('out-exchange', r ? (r.exchange ?? 'None') : '');
+  setText('out-reserves-sha', r ? r.reserves_sha256 : '');
+  const body = $('reserves-table').tBodies[0];
+  body.replaceChildren();
+  if (!r) return;
+  const k = outcome.solvency.min_ratio_percent;
+  for (const a of r.assets) {
+    const tr = document.createElement('tr');
+    for (const text of [
+      a.symbol,
+      `${a.proven} (${a.proven_rows} addresses)`,
+      `${a.custodial} (${a.custodial_rows}, not counted)`,
+      `reserves ${a.proven} cover at least ${k}% of the liabilities`,
+    ]) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      tr.append(td);
+    }
+    body.append(tr);
+  }
+}
+
+/** One slot of an optional group given without the others: say which are missing. */
+function incomplete(group, detailsId, what) {
+  const chosen = group.filter((s) => files[s]);
+  if (chosen.length === 0 || chosen.length === group.length) return false;
+  $(detailsId).open = true;
+  const missing = group.filter((s) => !files[s]).map((s) => LABELS[s]);
+  $('result').dataset.status = 'waiting';
+  $('verdict').dataset.status = 'waiting';
+  $('verdict').textContent = `Waiting for: ${missing.join(', ')} (or reload the page to check without ${what}).`;
+  return true;
+}
+
 function waiting() {
   const missing = SLOTS.filter((s) => !files[s]).map((s) => LABELS[s]);
   const verdict = $('verdict');
@@ -106,7 +157,7 @@ function waiting() {
 }
 
 function check() {
-  for (const s of [...SLOTS, ...LOG_SLOTS]) setText(`chosen-${s}`, files[s] ? `✓ ${files[s].name}` : '');
+  for (const s of ALL_SLOTS) setText(`chosen-${s}`, files[s] ? `✓ ${files[s].name}` : '');
   if (SLOTS.some((s) => !files[s])) return waiting();
   const verdict = $('verdict');
   $('result').dataset.status = 'checking';
@@ -130,18 +181,15 @@ async function take(list, slot) {
     const f = await readFile(file);
     files[slot ?? classify(f)] = f;
   }
-  // One of the two log files alone waits for the other (the CLI refuses one without the other).
-  if (!files.checkpoint !== !files.logProof) {
-    $('log-slots').open = true;
-    for (const s of [...SLOTS, ...LOG_SLOTS]) setText(`chosen-${s}`, files[s] ? `✓ ${files[s].name}` : '');
-    $('verdict').textContent = `Waiting for: ${files.checkpoint ? LABELS.logProof : LABELS.checkpoint} (or reload the page to check without the log).`;
-    return;
-  }
+  // An optional group given in part waits for the rest (the CLI refuses one without the others).
+  for (const s of ALL_SLOTS) setText(`chosen-${s}`, files[s] ? `✓ ${files[s].name}` : '');
+  if (incomplete(LOG_SLOTS, 'log-slots', 'the log')) return;
+  if (incomplete(RESERVES_SLOTS, 'reserves-slots', 'the proof of reserves')) return;
   check();
 }
 
 function init() {
-  for (const s of [...SLOTS, ...LOG_SLOTS]) $(`file-${s}`).addEventListener('change', (e) => take(e.target.files, s));
+  for (const s of ALL_SLOTS) $(`file-${s}`).addEventListener('change', (e) => take(e.target.files, s));
   $('file-any').addEventListener('change', (e) => take(e.target.files));
   $('user-id').addEventListener('change', () => check());
   const drop = $('drop');

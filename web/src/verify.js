@@ -7,8 +7,13 @@
 //   4. the root in the proof file equals the published root;
 //   5. the leaf, recomputed from the user's id, secret and balances, with the siblings gives the
 //      root hash and commitments, and every sibling's range proof verifies.
-// With a log checkpoint and the epoch's log inclusion proof (section 9.7), a last check: the
+// With a log checkpoint and the epoch's log inclusion proof (section 9.7), a check: the
 // checkpoint is signed by the same key and the signed root is an entry of the log's tree.
+// With solvency.json, its signature and the reserves file (the CLI's --solvency and --reserves,
+// section 11.8; the three go together), a last check as reserves_cmd.check_solvency makes it:
+// solvency.json is signed by the root's key, every row of the reserves file proves what it
+// claims (reserves.js), and solvency.json's per-asset proofs show that the key-proven
+// reserves cover the liabilities in the signed root.
 // Reading a file that is not well formed is bad input (status "error", the CLI's exit 2); a
 // check that fails is status "failed" (exit 1).
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -19,6 +24,8 @@ import { verifyInclusion, verifyMarginInclusion } from './inclusion.js';
 import { formatValue } from './margin.js';
 import { b64encode, ed25519Verify, parseCheckpoint, parseLogInclusionProof, verifyRootInLog } from './log.js';
 import { pyRepr } from './json.js';
+import { checkSolvency, parseReserves, reservesJson } from './reserves.js';
+import { parseSolvencyProof, reservesDigest, solvencyJson } from './reserves-proof.js';
 
 export const OUTPUT_FORMAT = 'solvency-web-verify-output';
 
@@ -93,9 +100,19 @@ function marginMismatch(p, r) {
 
 const oneLine = (message) => message.split(/\s+/).filter(Boolean).join(' ');
 
+/** SolvencyCheck.verdict: the suffix of the verdict line. */
+function solvencyVerdict(proof, report) {
+  return (
+    `reserves cover at least ${proof.min_ratio_percent}% of the liabilities of every asset ` +
+    `(${report.assets.map((a) => a.symbol).join(', ')})`
+  );
+}
+
 /**
  * Check one proof against the published root. `files` maps proof, root, sig and pubkey (and,
- * optionally together, checkpoint and logProof) to {name, bytes}; the names appear in messages as the CLI prints the paths it was given.
+ * optionally together, checkpoint and logProof; and, optionally together, solvency,
+ * solvencySig and reserves) to {name, bytes}; the names appear in messages as the CLI prints
+ * the paths it was given.
  * `userId`, when given, must be the proof's user (else "user mismatch", as with --user).
  * Returns the outcome; never throws for bad input or a failed check.
  */
@@ -118,6 +135,8 @@ export function verifyFiles(files, { userId = null, now = () => performance.now(
     margin: null,
     log_checked: false,
     log: null,
+    reserves: null,
+    solvency: null,
     verdict: null,
     verify_seconds: 0,
   };
@@ -141,12 +160,27 @@ export function verifyFiles(files, { userId = null, now = () => performance.now(
     outcome.file = files.checkpoint ? 'logProof' : 'checkpoint';
     return done();
   }
+  // verify_cmd's usage check: solvency.json goes with the reserves file (and its .sig, which
+  // the CLI finds beside it: missing, it is a file not found).
+  if (files.solvency || files.solvencySig || files.reserves) {
+    if (!files.solvency || !files.reserves) {
+      outcome.error = '--solvency and --reserves go together';
+      outcome.file = files.solvency ? 'reserves' : 'solvency';
+      return done();
+    }
+    if (!files.solvencySig) {
+      outcome.error = `${files.solvency.name}.sig: No such file or directory`;
+      outcome.file = 'solvencySig';
+      return done();
+    }
+  }
   let proof;
   let root;
   let pk;
   let sig;
   let checkpoint = null;
   let logProof = null;
+  let solvency = null;
   let stage = 'proof';
   try {
     proof = parseInclusionProof(files.proof.bytes);
@@ -185,12 +219,24 @@ export function verifyFiles(files, { userId = null, now = () => performance.now(
         );
       }
     }
+    if (files.solvency) {
+      // reserves_cmd.load_solvency: solvency.json, its signature, the reserves file, strictly.
+      stage = 'solvency';
+      const proofFile = parseSolvencyProof(files.solvency.bytes);
+      stage = 'solvencySig';
+      const signature = parseSignature(files.solvencySig.bytes, files.solvencySig.name);
+      stage = 'reserves';
+      const reserves = parseReserves(files.reserves.bytes, files.reserves.name);
+      solvency = { proof: proofFile, signature, reserves, digest: reservesDigest(files.reserves.bytes) };
+    }
   } catch (e) {
     if (!(e instanceof MalformedInputError)) throw e;
     outcome.error = e.message;
     outcome.file = stage;
     return done();
   }
+  // Before the solvency step, bad input found while checking can only be the log proof's.
+  stage = 'logProof';
   try {
     // 1. Ed25519.Verify(pk, root.json bytes, sig)
     if (!ed25519Verify(sig, files.root.bytes, pk)) {
@@ -223,11 +269,24 @@ export function verifyFiles(files, { userId = null, now = () => performance.now(
         tree_size: Number(logProof.treeSize),
       };
     }
+    // 7. reserves_cmd.check_solvency: solvency.json's signature under the root's key, the
+    // reserves file's rows (each one's ownership; key-proven and custodial totals apart), then
+    // the per-asset proofs that the key-proven reserves cover the liabilities (section 11.8).
+    if (solvency !== null) {
+      // Bad input found here is the reserves file's (a row of an asset the root does not
+      // list, a total past 2^64 - 1).
+      stage = 'reserves';
+      const { proof: p, signature, reserves, digest } = solvency;
+      solvency.report = checkSolvency(files.solvency.bytes, p, signature, pk, root, reserves, digest);
+      outcome.reserves = reservesJson(solvency.report, digest);
+      outcome.solvency = solvencyJson(p, root, solvency.report);
+    }
   } catch (e) {
     if (e instanceof MalformedInputError) {
-      // A log path of the wrong length is malformed (the CLI's exit 2), found while checking.
+      // Bad input found while checking (the CLI's exit 2): a log path of the wrong length, a
+      // reserves row for an asset the root does not list, totals past 2^64 - 1.
       outcome.error = e.message;
-      outcome.file = 'logProof';
+      outcome.file = stage;
       return done();
     }
     if (!(e instanceof VerificationError)) throw e;
@@ -244,6 +303,7 @@ export function verifyFiles(files, { userId = null, now = () => performance.now(
     (outcome.log === null
       ? ''
       : `, and that root is entry ${outcome.log.leaf_index} of the log ${outcome.log.checkpoint.origin} ` +
-        `(checkpoint size ${outcome.log.checkpoint.tree_size})`);
+        `(checkpoint size ${outcome.log.checkpoint.tree_size})`) +
+    (solvency === null ? '' : `; ${solvencyVerdict(solvency.proof, solvency.report)}`);
   return done();
 }

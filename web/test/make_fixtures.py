@@ -1,6 +1,6 @@
 """Make the fixtures the JavaScript verifier is tested on, with the Python code.
 
-    python web/test/make_fixtures.py OUT [--heights 1-32] [--demo-users 8]
+    python web/test/make_fixtures.py OUT [--heights 1-32] [--demo-users 8] [--jobs N]
 
 Writes OUT/manifest.json and one folder per case holding ``proof.json``, ``root.json``,
 ``root.json.sig`` and ``signing.pub``, with what ``solvency verify proof.json --root root.json
@@ -11,7 +11,12 @@ file names the browser shows). The cases:
 - ``demo-*``: every user proof of a ``solvency demo --keep`` run;
 - ``golden-*``: the golden epoch tests/vectors/golden-v1 (made by an earlier version);
 - ``tamper-*``: every tamper class of tests/test_cli_flow.py on a 1-asset and a 3-asset epoch,
-  and malformed files (exit 2 with the reason).
+  and malformed files (exit 2 with the reason);
+- in OUT/solvency, the proof-of-reserves cases of make_solvency_fixtures.py (its own manifest).
+
+The height epochs (most of the time: one range proof per node on two paths, up to height 32)
+are made by ``--jobs`` processes (default: one per CPU), beside the other cases made in this
+one; the manifest lists the cases in the same order whatever the number of jobs.
 
 Run by web/test/fresh.test.js (``npm test``) and tests/test_web.py.
 """
@@ -24,6 +29,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -479,6 +485,24 @@ def margin_cases(cases: Cases, work: Path) -> None:
         )
 
 
+def height_cases(out: Path, work: Path, h: int) -> list[dict[str, Any]]:
+    """The cases of a fresh 3-asset epoch of height ``h`` (run in a worker process)."""
+    cases = Cases(out)
+    # One user at height 1 (2^H >= 2N), two above: both sibling kinds (padding, internal).
+    w = work / f"h{h}"
+    build(w, THREE_ASSETS, 1 if h == 1 else 2, "e", "--height", str(h))
+    proofs, root, sig, pub = epoch_files(w, "e")
+    for i, p in enumerate(proofs):
+        cases.add(f"height-{h}-user-{i}", p, root, sig, pub, height=h)
+    shutil.rmtree(w)
+    print(f"height {h}: {len(proofs)} proofs", file=sys.stderr)
+    return cases.cases
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
@@ -486,6 +510,9 @@ def main() -> None:
     parser.add_argument("--demo-users", type=int, default=8)
     parser.add_argument(
         "--only-heights", action="store_true", help="only the height-H epochs (benchmarks)"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=default_jobs(), help="processes making the height epochs"
     )
     args = parser.parse_args()
     out: Path = args.out.resolve()
@@ -500,21 +527,22 @@ def main() -> None:
         heights = list(range(lo, hi + 1))
     else:
         heights = [int(x) for x in args.heights.split(",")]
-    for h in heights:
-        # One user at height 1 (2^H >= 2N), two above: both sibling kinds (padding, internal).
-        w = work / f"h{h}"
-        build(w, THREE_ASSETS, 1 if h == 1 else 2, "e", "--height", str(h))
-        proofs, root, sig, pub = epoch_files(w, "e")
-        for i, p in enumerate(proofs):
-            cases.add(f"height-{h}-user-{i}", p, root, sig, pub, height=h)
-        print(f"height {h}: {len(proofs)} proofs", file=sys.stderr)
-    if args.only_heights:
-        shutil.rmtree(work)
-        cases.write()
-        return
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        # Highest first: the longest jobs start first, so the workers end together.
+        made = {h: pool.submit(height_cases, out, work, h) for h in sorted(heights, reverse=True)}
+        if not args.only_heights:
+            others(cases, out, work, args.demo_users)
+        height_list = [c for h in heights for c in made[h].result()]
+    cases.cases[:0] = height_list
+    shutil.rmtree(work)
+    cases.write()
+    print(f"wrote {len(cases.cases)} cases to {out}", file=sys.stderr)
 
+
+def others(cases: Cases, out: Path, work: Path, demo_users: int) -> None:
+    """The demo, golden, tamper and margin cases (made in this process)."""
     demo = work / "demo"
-    ok("demo", "--users", args.demo_users, "--keep", demo, "-q", "--workers", "1")
+    ok("demo", "--users", demo_users, "--keep", demo, "-q", "--workers", "1")
     for p in sorted((demo / "proofs").glob("*.json")):
         cases.add(
             f"demo-{p.stem}",
@@ -539,9 +567,10 @@ def main() -> None:
     tamper_cases(cases, work / "t1", ONE_ASSET, "1asset")
     tamper_cases(cases, work / "t3", THREE_ASSETS, "3assets")
     margin_cases(cases, work / "margin")
-    shutil.rmtree(work)
-    cases.write()
-    print(f"wrote {len(cases.cases)} cases to {out}", file=sys.stderr)
+    # Imported here: it imports this module (its builders) in turn.
+    from make_solvency_fixtures import make
+
+    make(out / "solvency")
 
 
 if __name__ == "__main__":

@@ -74,8 +74,9 @@ def _resign(doc: dict[str, Any], key: signing.SigningKey) -> tuple[bytes, bytes]
     return body, signing.encode_signature(key.sign(body))
 
 
-def main() -> None:
-    out = Path(sys.argv[1]).resolve()
+def make(out: Path) -> None:
+    """Write the cases and OUT/manifest.json (also called by make_fixtures.py)."""
+    out = out.resolve()
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -204,6 +205,10 @@ def main() -> None:
     shutil.rmtree(work)
     doc = {"format": "solvency-web-solvency-fixtures", "cases": manifest}
     (out / "manifest.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    make(Path(sys.argv[1]))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ import { verifyFiles } from '../src/verify.js';
 import { REPO, WEB, caseFiles } from './helpers.js';
 
 function fixtures() {
+  // Made by make_fixtures.py with the others (make web-test), else now.
+  if (process.env.SOLVENCY_WEB_FIXTURES) return { dir: path.join(process.env.SOLVENCY_WEB_FIXTURES, 'solvency') };
   const python = process.env.SOLVENCY_PYTHON || path.join(REPO, '.venv', 'bin', 'python');
   if (!fs.existsSync(python)) return { skip: `no Python with solvency installed (${python}); run make, or set SOLVENCY_PYTHON` };
   const dir = path.join(WEB, 'test-artifacts', 'solvency-fixtures');

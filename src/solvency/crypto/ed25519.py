@@ -16,13 +16,17 @@ secret for it, so it would bind no one. tests/test_signing.py checks both agree 
 
 from __future__ import annotations
 
+import ctypes
+
 from solvency.crypto import group
+from solvency.errors import LibsodiumMissingError
 
 PUBLIC_KEY_BYTES = 32
 SIGNATURE_BYTES = 64
 
 _sodium = group._sodium
-_sodium.sodium_init()
+if _sodium.sodium_init() < 0:  # 0 done now, 1 done before; -1 the library cannot be used
+    raise LibsodiumMissingError("libsodium failed to initialise (sodium_init)")
 _c_verify = _sodium.crypto_sign_verify_detached
 
 
@@ -35,4 +39,5 @@ def verify(public_key: bytes, signature: bytes, message: bytes) -> bool:
         return False
     if not isinstance(message, bytes):
         return False
-    return int(_c_verify(signature, message, len(message), public_key)) == 0
+    # int crypto_sign_verify_detached(sig, m, unsigned long long mlen, pk): 0 when valid
+    return int(_c_verify(signature, message, ctypes.c_ulonglong(len(message)), public_key)) == 0
