@@ -14,7 +14,7 @@ def main() -> None:
     # Start-up is mostly imports: they allocate many objects, which keeps triggering the
     # cyclic garbage collector, and free none. It is paused until the command's module is
     # loaded (app.LazyGroup.get_command turns it back on, with what was loaded frozen out of
-    # later collections): about 10 ms less for `solvency verify` (benchmarks/bench_cli.py).
+    # later collections): about 11 ms less CPU for `solvency verify` (README, "Performance").
     gc.disable()
     from .app import cli
 

@@ -575,8 +575,9 @@ def _proof_terms(
     """Add one proof's weighted terms; return its (B, B~) scalars.
 
     The same sums as ``_proof_terms_naive``, with the per-generator products made by ``map``
-    over whole vectors (about 4x faster in CPython: these N = n m terms per proof were the
-    largest Python cost of ``solvency verify``), and <1, y^N> as a geometric sum.
+    over whole vectors and <1, y^N> as a geometric sum: for the 21 proofs of a height-21,
+    3-asset path 8.9 ms instead of 10.0 (in one process, medians of 9, at load 1.7); most of
+    the rest is ``scalars_from_challenges`` and the powers of y^-1.
     """
     proof, commitments, n, m = item.proof, item.V, item.n, item.m
     N = n * m
