@@ -139,6 +139,8 @@ test('a proof with reserves verifies, reserves per asset shown; a tampered one f
   assert.equal(no.v.status, 'failed');
   assert.equal(no.v.text, `FAILED: ${bad.cli.error}`);
   assert.equal(no.v.reserves, null);
+  assert.ok(no.v.fault.startsWith('Your balances are included in the signed root (that check passed); what failed is the proof of reserves'), no.v.fault);
+  assert.equal(ok.v.fault, '');
   for (const { page, v } of [ok, no]) {
     assert.ok(page.requests.length >= 1, 'the navigation itself is recorded');
     assert.deepEqual(page.foreignRequests(), []);

@@ -59,7 +59,14 @@ function show(outcome) {
   result.dataset.status = outcome.status;
   verdict.dataset.status = outcome.status;
   verdict.textContent = outcome.verdict;
-  setText('file-at-fault', outcome.status === 'error' && outcome.file ? `The problem is in ${LABELS[outcome.file]} (${files[outcome.file]?.name ?? 'not chosen'}).` : '');
+  setText(
+    'file-at-fault',
+    outcome.status === 'error' && outcome.file
+      ? `The problem is in ${LABELS[outcome.file]} (${files[outcome.file]?.name ?? 'not chosen'}).`
+      : outcome.failed_check === 'reserves'
+        ? 'Your balances are included in the signed root (that check passed); what failed is the proof of reserves (solvency.json, its signature or reserves.csv).'
+        : '',
+  );
   const details = $('details');
   details.classList.toggle('hidden', outcome.user_id === null);
   setText('out-user', outcome.user_id ?? '');
@@ -96,7 +103,11 @@ function show(outcome) {
   head.replaceChildren();
   const titles = [
     'Asset',
-    outcome.status === 'verified' ? 'Your balance (verified)' : 'Balance in the proof file (NOT verified)',
+    outcome.status === 'verified'
+      ? 'Your balance (verified)'
+      : outcome.failed_check === 'reserves'
+        ? 'Your balance (included in the signed root)'
+        : 'Balance in the proof file (NOT verified)',
     ...(outcome.margin ? ['Equity', 'Debt'] : []),
   ];
   for (const t of titles) {

@@ -137,6 +137,9 @@ export function verifyFiles(files, { userId = null, now = () => performance.now(
     log: null,
     reserves: null,
     solvency: null,
+    // The page's own (not the CLI's): 'reserves' when every check passed but the proof of
+    // reserves, so the page can say the balances' inclusion holds.
+    failed_check: null,
     verdict: null,
     verify_seconds: 0,
   };
@@ -291,6 +294,7 @@ export function verifyFiles(files, { userId = null, now = () => performance.now(
     }
     if (!(e instanceof VerificationError)) throw e;
     outcome.status = 'failed';
+    if (stage === 'reserves') outcome.failed_check = 'reserves';
     outcome.error = e.message;
     return done();
   }

@@ -61,6 +61,8 @@ for (const c of manifest.cases) {
     assert.equal(out.error, c.cli.error);
     assert.deepEqual(out.reserves, c.cli.reserves);
     assert.deepEqual(out.solvency, c.cli.solvency);
+    // Failed in the reserves step (every earlier check passed), the page says so.
+    assert.equal(out.failed_check, c.exit_code === 1 ? 'reserves' : null);
     if (c.exit_code === 2) {
       // The page names the file at fault: the reserves file or solvency.json.
       assert.equal(out.file, c.name.startsWith('reserves-') ? 'reserves' : 'solvency', out.error);
