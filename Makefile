@@ -83,11 +83,13 @@ browser-deps:
 
 # The Node tests that read the fixtures made by web/test/make_fixtures.py (they name
 # SOLVENCY_WEB_FIXTURES), and the others. The others (the dalek vectors and their byte flips,
-# Merlin, the coverage relation) run while the fixtures are made; then the fixture tests and
-# the browser test run side by side (the browser's output is shown when it ends).
+# Merlin, the coverage relation, the reserves files) start first and run throughout; beside
+# them the fixtures are made, then the fixture tests and the browser test run side by side.
+# Their output (web/test-artifacts/*.log) is shown when all have ended.
 WEB_FIXTURE_TESTS = $(patsubst web/%,%,$(shell grep -l SOLVENCY_WEB_FIXTURES web/test/*.test.js))
 WEB_UNIT_TESTS = $(filter-out $(WEB_FIXTURE_TESTS),$(patsubst web/%,%,$(wildcard web/test/*.test.js)))
 NODE_TEST = node --test --test-concurrency=2
+WEB_LOGS = web/test-artifacts
 
 web-test: $(STAMP)
 	@if [ "$(NODE_OK)" != yes ]; then \
@@ -95,21 +97,26 @@ web-test: $(STAMP)
 	fi; \
 	$(MAKE) --no-print-directory $(WEB_STAMP) browser-deps && \
 	(cd web && node build.mjs --check) && \
-	mkdir -p web/test-artifacts && \
-	{ $(BIN)/python web/test/make_fixtures.py $(WEB_FIXTURES) 2>web/test-artifacts/fixtures.log & fx=$$!; \
-	  (cd web && $(NODE_TEST) $(WEB_UNIT_TESTS)); unit=$$?; \
-	  wait $$fx; made=$$?; cat web/test-artifacts/fixtures.log; \
-	  [ $$unit = 0 ] && [ $$made = 0 ]; } && \
-	export SOLVENCY_WEB_FIXTURES=$(CURDIR)/$(WEB_FIXTURES) && \
-	if command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ -n "$$CHROMIUM" ]; then \
-	  { (cd web && npm run --silent test:browser) >web/test-artifacts/browser.log 2>&1 & br=$$!; \
-	    (cd web && $(NODE_TEST) $(WEB_FIXTURE_TESTS)); node=$$?; \
-	    wait $$br; browser=$$?; echo "--- the browser test:"; cat web/test-artifacts/browser.log; \
-	    [ $$node = 0 ] && [ $$browser = 0 ]; }; \
-	else \
-	  (cd web && $(NODE_TEST) $(WEB_FIXTURE_TESTS)) && \
-	  echo "SKIPPED: web verifier browser test: chromium not found (apt-get install chromium)"; \
-	fi
+	mkdir -p $(WEB_LOGS) && rm -f $(WEB_LOGS)/*.log || exit 1; \
+	if command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ -n "$$CHROMIUM" ]; \
+	then chromium=yes; else chromium=no; fi; \
+	(cd web && $(NODE_TEST) $(WEB_UNIT_TESTS)) >$(WEB_LOGS)/node-unit.log 2>&1 & unit=$$!; \
+	node=1; browser=0; \
+	if $(BIN)/python web/test/make_fixtures.py $(WEB_FIXTURES) 2>$(WEB_LOGS)/fixtures.log; then \
+	  export SOLVENCY_WEB_FIXTURES=$(CURDIR)/$(WEB_FIXTURES); \
+	  if [ $$chromium = yes ]; then \
+	    (cd web && npm run --silent test:browser) >$(WEB_LOGS)/browser.log 2>&1 & br=$$!; \
+	  fi; \
+	  (cd web && $(NODE_TEST) $(WEB_FIXTURE_TESTS)) >$(WEB_LOGS)/node-fixtures.log 2>&1; node=$$?; \
+	  if [ $$chromium = yes ]; then wait $$br; browser=$$?; fi; \
+	fi; \
+	wait $$unit; unit=$$?; \
+	for f in fixtures node-unit node-fixtures browser; do \
+	  [ -f $(WEB_LOGS)/$$f.log ] && { echo "--- web test: $$f"; cat $(WEB_LOGS)/$$f.log; }; \
+	done; \
+	echo "web tests: Node $$( [ $$unit = 0 ] && echo passed || echo FAILED) (no fixtures), fixtures and Node $$( [ $$node = 0 ] && echo passed || echo FAILED), browser $$( [ $$chromium = no ] && echo SKIPPED || { [ $$browser = 0 ] && echo passed || echo FAILED; })"; \
+	if [ $$chromium = no ]; then echo "SKIPPED: web verifier browser test: chromium not found (apt-get install chromium)"; fi; \
+	[ $$unit = 0 ] && [ $$node = 0 ] && [ $$browser = 0 ]
 
 # mypy runs through .ci/typecheck.py, which lays circuits/ and cli/ out as installed
 # (solvency.circuits, solvency.cli); `mypy src circuits cli` would leave their imports unchecked.

@@ -29,8 +29,16 @@ from cli_support import (
     save,
     write_csv,
 )
+from proof_tamper import (
+    flip_hex,
+    tamper_balance,
+    tamper_commitment,
+    tamper_hash,
+    tamper_last_commitment,
+    tamper_range_proof_bytes,
+    tamper_range_proof_replay,
+)
 
-from solvency.crypto import group
 from solvency.epoch.synthetic import write_synthetic_ledger
 from solvency.files.ledger import AssetSpec, format_units, read_ledger
 
@@ -106,54 +114,19 @@ def test_verify_without_root_warns(epochs: tuple[Epoch, Epoch]) -> None:
     assert "the root in the proof file" in result.stdout.splitlines()[-1]
 
 
-def _bump_point(hex_point: str) -> str:
-    return group.add(bytes.fromhex(hex_point), group.BASEPOINT).hex()
-
-
-def _flip_hex(h: str, at: int = 10) -> str:
-    return h[:at] + ("0" if h[at] != "0" else "1") + h[at + 1 :]
-
-
-def _tamper_commitment(doc: dict[str, Any]) -> None:
-    doc["path"][1]["commitments"][0] = _bump_point(doc["path"][1]["commitments"][0])
-
-
-def _tamper_last_commitment(doc: dict[str, Any]) -> None:
-    doc["path"][-1]["commitments"][-1] = _bump_point(doc["path"][-1]["commitments"][-1])
-
-
-def _tamper_hash(doc: dict[str, Any]) -> None:
-    doc["path"][0]["hash"] = _flip_hex(doc["path"][0]["hash"])
-
-
-def _tamper_range_proof_replay(doc: dict[str, Any]) -> None:
-    # A valid proof of another node: bound to its own (level, index), so refused here.
-    doc["path"][1]["range_proof"] = doc["path"][0]["range_proof"]
-
-
-def _tamper_range_proof_bytes(doc: dict[str, Any]) -> None:
-    doc["path"][1]["range_proof"] = _flip_hex(doc["path"][1]["range_proof"], 70)
-
-
-def _tamper_balance(doc: dict[str, Any]) -> None:
-    units = int(doc["balances"][0]["units"]) + 1
-    doc["balances"][0]["units"] = str(units)
-    doc["balances"][0]["amount"] = format_units(units, doc["assets"][0]["decimals"])
-
-
 TAMPERS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
-    "sibling commitment": (_tamper_commitment, "FAILED: root hash mismatch"),
-    "top sibling, last asset": (_tamper_last_commitment, "FAILED: root hash mismatch"),
-    "sibling hash": (_tamper_hash, "FAILED: root hash mismatch"),
+    "sibling commitment": (tamper_commitment, "FAILED: root hash mismatch"),
+    "top sibling, last asset": (tamper_last_commitment, "FAILED: root hash mismatch"),
+    "sibling hash": (tamper_hash, "FAILED: root hash mismatch"),
     "range proof of another node": (
-        _tamper_range_proof_replay,
+        tamper_range_proof_replay,
         "FAILED: sibling range proof at level 1 does not verify",
     ),
     "range proof bytes": (
-        _tamper_range_proof_bytes,
+        tamper_range_proof_bytes,
         "FAILED: sibling range proof at level 1 does not verify",
     ),
-    "balance": (_tamper_balance, "FAILED: root hash mismatch"),
+    "balance": (tamper_balance, "FAILED: root hash mismatch"),
 }
 
 
@@ -208,7 +181,7 @@ def test_modified_root_json_fails_signature(
     if field == "created":
         doc["created"] = "2020-01-01T00:00:00Z"
     elif field == "root-hash":
-        doc["root"]["hash"] = _flip_hex(doc["root"]["hash"])
+        doc["root"]["hash"] = flip_hex(doc["root"]["hash"])
     else:
         doc["totals"] = [
             {"symbol": a["symbol"], "units": "1", "blinding": "00" * 32}
@@ -226,7 +199,7 @@ def test_proof_root_differs_from_published_root(
 ) -> None:
     e, _ = epochs
     doc = load(e.proof_files()[0])
-    doc["root"]["hash"] = _flip_hex(doc["root"]["hash"])
+    doc["root"]["hash"] = flip_hex(doc["root"]["hash"])
     result = _verify(save(tmp_path / "p.json", doc), e)
     assert result.exit_code == 1
     assert "FAILED: root mismatch" in result.stdout
@@ -235,7 +208,7 @@ def test_proof_root_differs_from_published_root(
 def test_verify_json_failure(epochs: tuple[Epoch, Epoch], tmp_path: Path) -> None:
     e, _ = epochs
     doc = load(e.proof_files()[0])
-    _tamper_balance(doc)
+    tamper_balance(doc)
     result = _verify(save(tmp_path / "p.json", doc), e, "--json")
     assert result.exit_code == 1
     out = json.loads(result.stdout)

