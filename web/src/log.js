@@ -9,8 +9,8 @@
 //   || root.json || sig, at P.leaf_index with P.path, recomputes C's root (2.1.3.2):
 //       leaf = SHA-256(0x00 || d),  node = SHA-256(0x01 || left || right).
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { concat, equalBytes, hexToBytes, le32, utf8 } from './bytes.js';
+import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import { bytesToBigLE, concat, equalBytes, hexToBytes, le32, utf8 } from './bytes.js';
 import { MalformedInputError, VerificationError } from './errors.js';
 import { JsonFloat, badUtf8, parseJson, pyRepr } from './json.js';
 
@@ -136,9 +136,31 @@ function verifyCheckpoint(cp, pk) {
   }
 }
 
+/**
+ * Ed25519.Verify(A, M, (R, s)) exactly as the Python verifier (crypto/ed25519.py, libsodium's
+ * crypto_sign_verify_detached) decides it, RFC 8032 5.1.7 with libsodium's refusals:
+ *   A and R canonical encodings of points, neither of small order ([8]P = 0), s < l, and
+ *   [s]B - [k]A == R as encodings, k = SHA-512(R || A || M) mod l (cofactorless).
+ * noble's verify alone (zip215: false) checks the cofactored [8]([s]B - R - [k]A) = 0 and
+ * allows R of small order: under a key with a torsion part, or with such an R, it accepts
+ * signatures libsodium refuses, and the page must not say "verified" where the CLI does not.
+ * It runs first; the rest only narrows what it accepts. Variable-time: all public data.
+ */
 export function ed25519Verify(sig, msg, pk) {
   try {
-    return ed25519.verify(sig, msg, pk, { zip215: false });
+    if (sig.length !== 64 || pk.length !== 32) return false;
+    if (!ed25519.verify(sig, msg, pk, { zip215: false })) return false;
+    const Rbytes = sig.subarray(0, 32);
+    const A = ed25519.Point.fromBytes(pk, false);
+    const R = ed25519.Point.fromBytes(Rbytes, false);
+    if (A.isSmallOrder() || R.isSmallOrder()) return false;
+    const n = ed25519.Point.Fn.ORDER;
+    const s = bytesToBigLE(sig.subarray(32));
+    if (s >= n) return false;
+    const k = bytesToBigLE(sha512(concat(Rbytes, pk, msg))) % n;
+    // [s]B - [k]A == R, compared as encodings
+    const check = ed25519.Point.BASE.multiplyUnsafe(s).subtract(A.multiplyUnsafe(k));
+    return equalBytes(check.toBytes(), Rbytes);
   } catch {
     return false;
   }

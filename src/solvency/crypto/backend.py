@@ -85,9 +85,13 @@ class SodiumBackend:
         return group._sum_sodium(Ps)
 
     def masked_sum(self, bits: Sequence[int], Ps: Sequence[Point]) -> Point:
-        """sum_{bits[i] = 1} P_i. Variable-time in the bits: libsodium offers no constant-time
-        select over encodings, so this twin skips the zero bits (the decaf backend selects)."""
-        return group._sum_sodium([P for bit, P in zip(bits, Ps, strict=True) if bit])
+        """sum_{bits[i] = 1} P_i, constant-time in the bits: libsodium offers no select over
+        encodings, so each P_i is multiplied by its bit (``_msm_sodium``, which never skips)."""
+        if len(bits) != len(Ps):
+            raise MalformedInputError("bits and points differ in length")
+        if any(b != 0 and b != 1 for b in bits):  # the decaf backend's check and message
+            raise MalformedInputError("bits must be 0 or 1")
+        return group._msm_sodium(bits, Ps)
 
     # --- constant-time multiplications (secret scalars) ---------------------------------
 
@@ -121,8 +125,8 @@ class SodiumBackend:
     # --- variable-time (public scalars only) --------------------------------------------
 
     def msm_vartime(self, ks: Sequence[int], Ps: Sequence[Point]) -> Point:
-        """sum k_i P_i for public k_i: the same libsodium loop (it has no faster one)."""
-        return group._msm_sodium(ks, Ps)
+        """sum k_i P_i for public k_i: libsodium's loop that skips k_i in {0, 1, -1}."""
+        return group._msm_sodium_vartime(ks, Ps)
 
     def fixed_msm_vartime(self, ks: Sequence[int], Ps: Sequence[Point]) -> Point:
         """sum k_i P_i over fixed generators, public k_i (the basepoint by its own table)."""
@@ -145,7 +149,10 @@ class SodiumBackend:
         self, ks: Sequence[int], Ps: Sequence[Point], Qs: Sequence[Point]
     ) -> list[Point]:
         """[P_i + k_i Q_i] for public k_i (the prover folding generators by its challenges)."""
-        return [group._add(P, group._mul(k, Q)) for k, P, Q in zip(ks, Ps, Qs, strict=True)]
+        return [
+            group._add(P, group._msm_sodium_vartime([k], [Q]))
+            for k, P, Q in zip(ks, Ps, Qs, strict=True)
+        ]
 
     def fold_table(
         self, ks: Sequence[int], Ps: Sequence[Point], Ts: Sequence[Table]

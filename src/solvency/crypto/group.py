@@ -5,9 +5,10 @@ Group elements are their 32-byte canonical encodings; scalars are ints in [0, l)
 
     l = 2^252 + 27742317777372353535851937790883648493.
 
-The identity is the all-zero encoding. libsodium's scalar multiplication refuses to
-return the identity (it fails on 0 * P, which a zero balance produces), so every
-routine here handles the identity before calling into libsodium.
+The identity is the all-zero encoding. libsodium's scalar multiplication writes the identity
+for 0 * P (which a zero balance produces) but returns -1 for it; the constant-time routines
+here (``_mul``, ``_mul_base``, ``_msm_sodium``) ignore that return value rather than branch
+on it, and check their public points' validity apart.
 
 Hot paths (Bulletproofs, tree building) call the underscore internals, which take
 already-checked inputs; the public functions check lengths and encodings first.
@@ -106,23 +107,25 @@ BACKEND, _decaf = _select_backend()
 
 
 def _mul(k: int, P: bytes) -> bytes:
-    """k * P for a valid encoding P."""
-    k %= L
-    if k == 0 or P == IDENTITY:
-        return IDENTITY
-    out = _new_buffer(32)
-    if _c_mul(out, k.to_bytes(32, "little"), P) != 0:
+    """k * P for a valid encoding P; constant-time in k (the prover passes secrets here).
+
+    libsodium's multiplication runs the same way for every k and writes the identity's
+    encoding when k P is the identity (k = 0), but then returns -1. Neither k = 0 nor that
+    return value is branched on, as either would tell a zero scalar (a zero balance, a
+    padding leaf) apart; P is public, so its validity is checked first, in variable time.
+    """
+    if P != IDENTITY and _c_is_valid(P) != 1:  # libsodium's check refuses the identity
         raise MalformedInputError("not a valid ristretto255 point encoding")
+    out = _new_buffer(32)
+    _c_mul(out, (k % L).to_bytes(32, "little"), P)
     return out.raw
 
 
 def _mul_base(k: int) -> bytes:
-    """k * B for the standard generator B (libsodium's fixed-base table, about 3x faster)."""
-    k %= L
-    if k == 0:
-        return IDENTITY
+    """k * B for the standard generator B (libsodium's fixed-base table, about 3x faster);
+    constant-time in k, as ``_mul`` (the -1 that k = 0 returns is not branched on)."""
     out = _new_buffer(32)
-    _c_mul_base(out, k.to_bytes(32, "little"))
+    _c_mul_base(out, (k % L).to_bytes(32, "little"))
     return out.raw
 
 
@@ -174,12 +177,27 @@ def _msm(scalars: Iterable[int], points: Iterable[bytes]) -> bytes:
 
 
 def _msm_sodium(scalars: Iterable[int], points: Iterable[bytes]) -> bytes:
-    """sum_i k_i * P_i on libsodium: one multiplication and one addition a term.
+    """sum_i k_i * P_i on libsodium, constant-time in the scalars (the twin of
+    ``group_decaf.msm_ct``): one multiplication and one addition a term, whatever k_i is.
 
     libsodium has no multi-scalar multiplication, and with its addition costing about a
-    quarter of a multiplication, Straus or Pippenger would cost more than this.
-    Scalars 0, 1 and -1 (common in the prover) need no multiplication.
+    quarter of a multiplication, Straus or Pippenger would cost more than this. Every term is
+    multiplied, even by 0 or 1, and no return value is branched on (see ``_mul``): the points
+    are public and checked first; the scalars are not looked at.
     """
+    acc = _new_buffer(IDENTITY, 32)
+    term = _new_buffer(32)
+    for k, P in zip(scalars, points, strict=True):
+        if P != IDENTITY and _c_is_valid(P) != 1:
+            raise MalformedInputError("not a valid ristretto255 point encoding")
+        _c_mul(term, (k % L).to_bytes(32, "little"), P)
+        _c_add(acc, acc, term)
+    return acc.raw
+
+
+def _msm_sodium_vartime(scalars: Iterable[int], points: Iterable[bytes]) -> bytes:
+    """sum_i k_i * P_i on libsodium for public scalars only (the verifier's, the folds'):
+    variable-time, as scalars 0, 1 and -1 (common there) skip the multiplication."""
     acc = _new_buffer(IDENTITY, 32)
     term = _new_buffer(32)
     minus_one = L - 1
