@@ -4,35 +4,14 @@
 // each a full batch check), so the vectors are shared among worker threads, one per CPU: every
 // flip is still verified, the checks only run side by side.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import os from 'node:os';
 import { test } from 'node:test';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { hexToBytes } from '../src/bytes.js';
-import { RangeProof, verifyBatch } from '../src/bulletproofs.js';
 import { MalformedInputError, VerificationError } from '../src/errors.js';
-import { Transcript } from '../src/merlin.js';
-import { dalekVectorsPath } from './helpers.js';
+import { dalekVectorsPath, loadDalekVectors } from './helpers.js';
 
 const VECTORS = isMainThread ? dalekVectorsPath() : workerData.vectors;
-const present = fs.existsSync(VECTORS);
-const DATA = present ? JSON.parse(fs.readFileSync(VECTORS, 'utf8')) : { cases: [] };
-const CASES = DATA.cases.map((c) => ({
-  bits: c.bits,
-  m: c.aggregation,
-  proof: hexToBytes(c.proof),
-  V: c.commitments.slice(0, c.aggregation).map(hexToBytes),
-}));
-
-function verifyBytes(data, V, bits) {
-  verifyBatch([{ proof: RangeProof.fromBytes(data), commitments: V, bits, transcript: new Transcript(DATA.transcript_label) }]);
-}
-
-const flip = (data, pos, mask) => {
-  const out = data.slice();
-  out[pos] ^= mask;
-  return out;
-};
+const { present, CASES, verifyBytes, flip } = loadDalekVectors(VECTORS);
 
 /** The flips of one proof: at each byte a bit that varies with the position (so every bit
  * index of every field is hit), and all 8 bits of each 32-byte element's first and last byte. */

@@ -1,34 +1,16 @@
 // dalek-cryptography/bulletproofs' 16 deserialize_and_verify vectors verify, and every byte
 // flip of every one of them is refused (as tests/test_dalek_vectors.py does in Python).
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { test } from 'node:test';
-import { bytesToHex, hexToBytes } from '../src/bytes.js';
+import { bytesToHex } from '../src/bytes.js';
 import { RangeProof, verifyBatch } from '../src/bulletproofs.js';
-import { MalformedInputError, VerificationError } from '../src/errors.js';
+import { VerificationError } from '../src/errors.js';
 import { B, B_BLINDING, Point } from '../src/group.js';
 import { Transcript } from '../src/merlin.js';
-import { dalekVectorsPath } from './helpers.js';
+import { dalekVectorsPath, loadDalekVectors } from './helpers.js';
 
 const VECTORS = dalekVectorsPath();
-const present = fs.existsSync(VECTORS);
-const DATA = present ? JSON.parse(fs.readFileSync(VECTORS, 'utf8')) : { cases: [] };
-const CASES = DATA.cases.map((c) => ({
-  bits: c.bits,
-  m: c.aggregation,
-  proof: hexToBytes(c.proof),
-  V: c.commitments.slice(0, c.aggregation).map(hexToBytes),
-}));
-
-function verifyBytes(data, V, bits) {
-  verifyBatch([{ proof: RangeProof.fromBytes(data), commitments: V, bits, transcript: new Transcript(DATA.transcript_label) }]);
-}
-
-const flip = (data, pos, mask) => {
-  const out = data.slice();
-  out[pos] ^= mask;
-  return out;
-};
+const { present, DATA, CASES, verifyBytes, flip } = loadDalekVectors(VECTORS);
 
 test('merlin matches the Rust crate test vector', () => {
   const t = new Transcript('test protocol');

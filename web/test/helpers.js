@@ -3,6 +3,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hexToBytes } from '../src/bytes.js';
+import { RangeProof, verifyBatch } from '../src/bulletproofs.js';
+import { Transcript } from '../src/merlin.js';
 
 export const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO = path.resolve(WEB, '..');
@@ -16,6 +19,27 @@ export function dalekVectorsPath() {
     if (fs.existsSync(path.join(dir, rel))) return path.join(dir, rel);
     if (path.dirname(dir) === dir) return path.resolve(REPO, '..', rel);
   }
+}
+
+/** The dalek vectors at `file` (none when it is missing), each proof's bytes checked alone by
+ * `verifyBytes` under their transcript label, and `flip`, one byte XORed with a mask. */
+export function loadDalekVectors(file) {
+  const present = fs.existsSync(file);
+  const DATA = present ? JSON.parse(fs.readFileSync(file, 'utf8')) : { cases: [] };
+  const CASES = DATA.cases.map((c) => ({
+    bits: c.bits,
+    m: c.aggregation,
+    proof: hexToBytes(c.proof),
+    V: c.commitments.slice(0, c.aggregation).map(hexToBytes),
+  }));
+  const verifyBytes = (data, V, bits) =>
+    verifyBatch([{ proof: RangeProof.fromBytes(data), commitments: V, bits, transcript: new Transcript(DATA.transcript_label) }]);
+  const flip = (data, pos, mask) => {
+    const out = data.slice();
+    out[pos] ^= mask;
+    return out;
+  };
+  return { present, DATA, CASES, verifyBytes, flip };
 }
 
 export function readFile(p, name = path.basename(p)) {
