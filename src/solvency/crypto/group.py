@@ -114,7 +114,7 @@ def _mul(k: int, P: bytes) -> bytes:
     return value is branched on, as either would tell a zero scalar (a zero balance, a
     padding leaf) apart; P is public, so its validity is checked first, in variable time.
     """
-    if P != IDENTITY and _c_is_valid(P) != 1:  # libsodium's check refuses the identity
+    if not _is_valid_sodium(P):
         raise MalformedInputError("not a valid ristretto255 point encoding")
     out = _new_buffer(32)
     _c_mul(out, (k % L).to_bytes(32, "little"), P)
@@ -188,7 +188,7 @@ def _msm_sodium(scalars: Iterable[int], points: Iterable[bytes]) -> bytes:
     acc = _new_buffer(IDENTITY, 32)
     term = _new_buffer(32)
     for k, P in zip(scalars, points, strict=True):
-        if P != IDENTITY and _c_is_valid(P) != 1:
+        if not _is_valid_sodium(P):
             raise MalformedInputError("not a valid ristretto255 point encoding")
         _c_mul(term, (k % L).to_bytes(32, "little"), P)
         _c_add(acc, acc, term)
