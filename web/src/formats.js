@@ -4,7 +4,7 @@
 import { equalBytes, hexToBytes } from './bytes.js';
 import { MalformedInputError } from './errors.js';
 import { decodeScalar, isValidPoint } from './group.js';
-import { JsonFloat, parseJson, pyRepr } from './json.js';
+import { JsonFloat, parseJson, pyAscii, pyRepr } from './json.js';
 import { firstError } from './schema.js';
 import { parseMargin, weights } from './margin.js';
 import { INCLUSION_PROOF_V1, INCLUSION_PROOF_V2, ROOT_V1, ROOT_V2 } from './schemas.gen.js';
@@ -52,25 +52,6 @@ export function formatUnits(units, decimals) {
   if (decimals === 0) return digits;
   const padded = digits.padStart(decimals + 1, '0');
   return `${padded.slice(0, -decimals)}.${padded.slice(-decimals)}`;
-}
-
-/** Python's ascii(): a quoted literal with every non-ASCII character escaped. */
-function pyAscii(s) {
-  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = q;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0);
-    if (ch === '\\') out += '\\\\';
-    else if (ch === q) out += '\\' + q;
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (cp < 0x20 || (cp >= 0x7f && cp < 0x100)) out += '\\x' + cp.toString(16).padStart(2, '0');
-    else if (cp >= 0x100 && cp < 0x10000) out += '\\u' + cp.toString(16).padStart(4, '0');
-    else if (cp >= 0x10000) out += '\\U' + cp.toString(16).padStart(8, '0');
-    else out += ch;
-  }
-  return out + q;
 }
 
 /** derive._echo: the id as a Python literal (invisible characters escaped), cut short. */

@@ -47,7 +47,11 @@ export function badUtf8(bytes) {
   return -1;
 }
 
-export function pyRepr(s) {
+/**
+ * A Python string literal of s, quoted as Python quotes it, with the characters `escaped`
+ * picks written as \xNN, \uNNNN or \UNNNNNNNN (and \\, the quote, \t, \n, \r always).
+ */
+function pyQuoted(s, escaped) {
   const q = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = q;
   for (const ch of s) {
@@ -57,13 +61,23 @@ export function pyRepr(s) {
     else if (ch === '\t') out += '\\t';
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
-    else if (ch !== ' ' && /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u.test(ch)) {
+    else if (escaped(ch, cp)) {
       if (cp < 0x100) out += '\\x' + cp.toString(16).padStart(2, '0');
       else if (cp < 0x10000) out += '\\u' + cp.toString(16).padStart(4, '0');
       else out += '\\U' + cp.toString(16).padStart(8, '0');
     } else out += ch;
   }
   return out + q;
+}
+
+/** Python's repr() of a str: the characters Python does not print are escaped. */
+export function pyRepr(s) {
+  return pyQuoted(s, (ch) => ch !== ' ' && /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u.test(ch));
+}
+
+/** Python's ascii(): a quoted literal with every non-ASCII character escaped. */
+export function pyAscii(s) {
+  return pyQuoted(s, (_ch, cp) => cp < 0x20 || cp >= 0x7f);
 }
 
 /** Parse a document (bytes or string); objects are null-prototype plain objects. */
